@@ -1,0 +1,142 @@
+"""Ingest one dump file: split, parse (in worker processes or not), write."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mcg_lib.ingest.batch import BatchResult, parse_batch
+from mcg_lib.ingest.schema import RECORD_TAG, SCHEMAS, TABLES_BY_KIND
+from mcg_lib.ingest.stream import Batch, DumpReader, RecordSplitter
+from mcg_lib.ingest.writer import TableWriter
+from mcg_lib.log import get_logger, progress
+
+log = get_logger(__name__)
+
+# A new part file starts after this many bytes of XML, so parts stay a
+# manageable size (a few hundred MB of Parquet at most) at full scale.
+PART_XML_BYTES = 1 << 30
+
+
+@dataclass
+class DumpStats:
+    """What the ingest of one dump read, wrote and noticed."""
+
+    kind: str
+    source: str
+    xml_bytes: int = 0
+    records: int = 0
+    skipped_without_id: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    elements: Counter = field(default_factory=Counter)
+    unknown: Counter = field(default_factory=Counter)
+    control_chars_removed: int = 0
+    invalid_utf8_replaced: int = 0
+    first_id: int | None = None
+    last_id: int | None = None
+    seconds: float = 0.0
+
+    def add(self, result: BatchResult) -> None:
+        self.records += result.records
+        self.skipped_without_id += result.skipped_without_id
+        self.elements.update(result.elements)
+        self.unknown.update(result.unknown)
+        self.control_chars_removed += result.control_chars_removed
+        self.invalid_utf8_replaced += result.invalid_utf8_replaced
+        if self.first_id is None:
+            self.first_id = result.first_id
+        if result.last_id is not None:
+            self.last_id = result.last_id
+
+    def mismatches(self) -> dict[str, dict[str, int]]:
+        """Return the tables whose row count differs from the elements counted in the bytes."""
+        return {
+            table: {"elements": count, "rows": self.rows.get(table, 0)}
+            for table, count in sorted(self.elements.items())
+            if self.rows.get(table, 0) != count
+        }
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "xml_bytes": self.xml_bytes,
+            "records": self.records,
+            "skipped_without_id": self.skipped_without_id,
+            "rows": dict(sorted(self.rows.items())),
+            "elements": dict(sorted(self.elements.items())),
+            "reconciliation_mismatches": self.mismatches(),
+            "unknown": dict(sorted(self.unknown.items())),
+            "control_chars_removed": self.control_chars_removed,
+            "invalid_utf8_replaced": self.invalid_utf8_replaced,
+            "first_id": self.first_id,
+            "last_id": self.last_id,
+            "seconds": round(self.seconds, 3),
+            "mb_per_second": round(self.xml_bytes / 1e6 / self.seconds, 1) if self.seconds else None,
+        }
+
+
+def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first_part: int = 0) -> DumpStats:
+    """Stream one dump file into Parquet tables under ``out_dir``."""
+    started = time.monotonic()
+    stats = DumpStats(kind=kind, source=Path(path).name)
+    writers = {table: TableWriter(out_dir, table, SCHEMAS[table], first_part) for table in TABLES_BY_KIND[kind]}
+
+    reader = DumpReader(path)
+    stream = reader.open()
+    try:
+        splitter = RecordSplitter(stream, RECORD_TAG[kind], path)
+        bar = progress(total=reader.size, unit="B", unit_scale=True, desc=f"ingest {kind}")
+        part_start = 0
+        for result, batch_end in _parse_all(kind, splitter, str(path), workers):
+            stats.add(result)
+            for table, data in result.tables.items():
+                writers[table].write(data)
+            if batch_end - part_start >= PART_XML_BYTES:
+                for writer in writers.values():
+                    writer.next_part()
+                part_start = batch_end
+            bar.update(reader.position() - bar.n)
+        bar.close()
+        stats.xml_bytes = splitter.bytes_read
+    finally:
+        stream.close()
+        reader.close()
+
+    for table, writer in writers.items():
+        writer.close()
+        stats.rows[table] = writer.rows
+    stats.seconds = time.monotonic() - started
+    return stats
+
+
+def _parse_all(kind: str, batches: Iterable[Batch], path: str, workers: int) -> Iterator[tuple[BatchResult, int]]:
+    """Yield (result, end offset) for each batch, in input order."""
+    if workers <= 1:
+        for batch in batches:
+            yield parse_batch(kind, batch.data, index=batch.index, path=path, line=batch.line), _end(batch)
+        return
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["mcg_lib.ingest.batch"])
+    window: list[tuple[Future, int]] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for batch in batches:
+            future = pool.submit(parse_batch, kind, batch.data, index=batch.index, path=path, line=batch.line)
+            window.append((future, _end(batch)))
+            # Two batches in flight per worker keep every worker busy while
+            # bounding memory to a few batches.
+            if len(window) >= 2 * workers:
+                future, end = window.pop(0)
+                yield future.result(), end
+        for future, end in window:
+            yield future.result(), end
+
+
+def _end(batch: Batch) -> int:
+    return batch.offset + len(batch.data)

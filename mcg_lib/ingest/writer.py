@@ -1,0 +1,73 @@
+"""Write one table's batches to Parquet part files, deterministically.
+
+Row groups and part boundaries depend only on the input (rows and source
+bytes), never on timing or worker count, so a rerun writes byte-identical files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROW_GROUP_ROWS = 131_072
+COMPRESSION = "zstd"
+
+
+def part_name(number: int) -> str:
+    return f"part-{number:05d}.parquet"
+
+
+class TableWriter:
+    """Append Arrow tables to ``<folder>/<table>/part-NNNNN.parquet`` files."""
+
+    def __init__(self, folder: Path, table: str, schema: pa.Schema, first_part: int = 0):
+        self.folder = Path(folder) / table
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.table = table
+        self.schema = schema
+        self.part = first_part
+        self.parts_written = 0
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        self.rows += table.num_rows
+        if self._pending_rows >= ROW_GROUP_ROWS:
+            self._flush()
+
+    def next_part(self) -> None:
+        """Close the current part file; later rows go to the next one."""
+        self._flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+            self.part += 1
+
+    def close(self) -> None:
+        self.next_part()
+        if self.parts_written == 0:
+            # Every table gets at least one file, so readers can always glob it.
+            pq.write_table(self.schema.empty_table(), self.folder / part_name(self.part), compression=COMPRESSION)
+            self.parts_written = 1
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        data = pa.concat_tables(self._pending).combine_chunks()
+        self._pending = []
+        self._pending_rows = 0
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(
+                self.folder / part_name(self.part), self.schema, compression=COMPRESSION
+            )
+            self.parts_written += 1
+        for start in range(0, data.num_rows, ROW_GROUP_ROWS):
+            self._writer.write_table(data.slice(start, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
