@@ -29,6 +29,7 @@ COMMANDS = {
     "rulesets": "mcg_lib.cli.rulesets:group",
     "serve": "mcg_lib.cli.serve:command",
     "api": "mcg_lib.cli.api:command",
+    "cluster": "mcg_lib.cli.cluster:group",
 }
 
 
