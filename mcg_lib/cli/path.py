@@ -1,0 +1,150 @@
+"""``mcg path``: the shortest chain of shared credits between two artists."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from mcg_lib.cli.options import data_root, ruleset_option, snapshot_option
+from mcg_lib.errors import AmbiguousArtistError, InputError, NotFoundError
+
+DEFAULT_TIMEOUT = 10.0
+
+
+@click.command()
+@snapshot_option
+@ruleset_option
+@click.argument("from_artist", required=False)
+@click.argument("to_artist", required=False)
+@click.option(
+    "--pairs",
+    "pairs_file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File of artist-id pairs, tab-separated, one pair a line ('-' reads stdin).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object a line.")
+@click.option(
+    "--max-hops",
+    default=12,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Longest chain searched, in hops.",
+)
+@click.option(
+    "--max-expanded",
+    default=5_000_000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Most nodes whose neighbours one search may read.",
+)
+@click.option(
+    "--timeout",
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds one search may take.",
+)
+@click.pass_context
+def command(
+    ctx: click.Context,
+    snapshot: str,
+    ruleset: str,
+    from_artist: str | None,
+    to_artist: str | None,
+    pairs_file: str | None,
+    as_json: bool,
+    max_hops: int,
+    max_expanded: int,
+    timeout: float,
+) -> None:
+    """Print a shortest chain artist -> release -> artist -> ... between two artists.
+
+    Artists are given by name (case-insensitive) or numeric id. A name shared
+    by several artists lists them, each with its best-known release, and exits
+    with status 7. A chain longer than --max-hops, or a search that exceeds
+    its budget, prints "no chain within N hops".
+
+    \b
+    Example:
+      mcg path --snapshot 20150101 "Autechre" "Aphex Twin"
+      mcg path --snapshot 20150101 --pairs pairs.tsv --json
+    """
+    from mcg_lib.graph import find_path, open_graph
+    from mcg_lib.graph.describe import format_chain
+
+    if pairs_file is None and (from_artist is None or to_artist is None):
+        raise click.UsageError("give two artists, or --pairs FILE")
+    if pairs_file is not None and (from_artist or to_artist):
+        raise click.UsageError("give either two artists or --pairs FILE, not both")
+
+    graph = open_graph(data_root(ctx), snapshot, ruleset)
+    budget = {"max_hops": max_hops, "max_expanded": max_expanded}
+
+    if pairs_file is None:
+        from_id, to_id = _resolve(graph, from_artist), _resolve(graph, to_artist)
+        result = find_path(graph, from_id, to_id, deadline=time.monotonic() + timeout, **budget)
+        click.echo(
+            json.dumps(result.to_json(), ensure_ascii=False) if as_json else format_chain(result)
+        )
+        return
+
+    for line_number, from_id, to_id in _read_pairs(pairs_file):
+        try:
+            result = find_path(graph, from_id, to_id, deadline=time.monotonic() + timeout, **budget)
+        except NotFoundError as error:
+            if as_json:
+                record = {
+                    "from": from_id,
+                    "to": to_id,
+                    "hops": None,
+                    "path": [],
+                    "error": error.message,
+                }
+                click.echo(json.dumps(record, ensure_ascii=False))
+            else:
+                click.echo(f"line {line_number}: {error.message}")
+            continue
+        click.echo(
+            json.dumps(result.to_json(), ensure_ascii=False) if as_json else format_chain(result)
+        )
+
+
+def _resolve(graph, text: str) -> int:
+    from mcg_lib.graph import resolve_artist
+
+    try:
+        return resolve_artist(graph, text)
+    except AmbiguousArtistError as error:
+        lines = [f"{error.message}:"]
+        for candidate in error.candidates:
+            known = f" - best known for {candidate['hint']}" if candidate["hint"] else ""
+            lines.append(f"  {candidate['id']:>10}  {candidate['name']}{known}")
+        raise AmbiguousArtistError(
+            "\n".join(lines), candidates=error.candidates, hint=error.hint
+        ) from None
+
+
+def _read_pairs(pairs_file: str):
+    """Yield (line number, from id, to id) of each pair line; skip blank and '#' lines."""
+    handle = sys.stdin if pairs_file == "-" else open(pairs_file, encoding="utf-8")  # noqa: SIM115
+    name = "stdin" if pairs_file == "-" else Path(pairs_file)
+    try:
+        for line_number, line in enumerate(handle, start=1):
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            fields = text.split("\t")
+            if len(fields) != 2 or not all(f.strip().isdigit() for f in fields):
+                raise InputError(
+                    f"line {line_number} is {text!r}, not two artist ids separated by a tab",
+                    path=name,
+                    hint="write one pair a line: FROM_ID<TAB>TO_ID",
+                )
+            yield line_number, int(fields[0]), int(fields[1])
+    finally:
+        if handle is not sys.stdin:
+            handle.close()

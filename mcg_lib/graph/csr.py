@@ -1,0 +1,96 @@
+"""Compressed sparse row (CSR) adjacency arrays of the bipartite graph.
+
+Each direction is two ``.npy`` files: ``<name>_offsets`` (int64, one more
+entry than nodes) and ``<name>_targets`` (int32 node indices). The
+neighbours of node ``i`` are ``targets[offsets[i]:offsets[i + 1]]``, sorted
+ascending. Plain ``.npy`` files open with ``np.load(mmap_mode="r")``, so a
+reader maps them instead of reading them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# File names inside a graph snapshot, relative to its folder.
+ARTIST_OFFSETS = "csr/artist_offsets.npy"
+ARTIST_RELEASES = "csr/artist_releases.npy"
+RELEASE_OFFSETS = "csr/release_offsets.npy"
+RELEASE_ARTISTS = "csr/release_artists.npy"
+RELEASE_ARTIST_ROLES = "csr/release_artist_role_sets.npy"
+
+
+@dataclass(frozen=True)
+class Adjacency:
+    """One direction of the graph: offsets and targets."""
+
+    offsets: np.ndarray
+    targets: np.ndarray
+
+    @property
+    def node_count(self) -> int:
+        return len(self.offsets) - 1
+
+    def neighbors(self, node: int) -> np.ndarray:
+        return self.targets[self.offsets[node] : self.offsets[node + 1]]
+
+
+def offsets_from_sorted(sources: np.ndarray, node_count: int) -> np.ndarray:
+    """Return CSR offsets for edge sources that are sorted ascending."""
+    counts = np.bincount(sources, minlength=node_count)
+    offsets = np.zeros(node_count + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return offsets
+
+
+def build_both_directions(
+    release_nodes: np.ndarray, artist_nodes: np.ndarray, release_count: int, artist_count: int
+) -> tuple[Adjacency, Adjacency, np.ndarray]:
+    """Build release->artist and artist->release CSR from edges sorted by (release, artist).
+
+    Returns both directions and, for each artist->release entry, its position
+    in the release->artist arrays (to align per-edge data when needed).
+    """
+    by_release = Adjacency(
+        offsets_from_sorted(release_nodes, release_count),
+        artist_nodes.astype(np.int32, copy=False),
+    )
+
+    # A stable sort on the artist keeps each artist's releases in release order.
+    order = np.argsort(artist_nodes, kind="stable")
+    by_artist = Adjacency(
+        offsets_from_sorted(artist_nodes[order], artist_count),
+        release_nodes[order].astype(np.int32, copy=False),
+    )
+    return by_release, by_artist, order
+
+
+def save_array(folder: Path, name: str, array: np.ndarray) -> None:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, array, allow_pickle=False)
+
+
+def load_array(folder: Path, name: str, *, mmap: bool = True) -> np.ndarray:
+    return np.load(folder / name, mmap_mode="r" if mmap else None, allow_pickle=False)
+
+
+def gather_neighbors(adjacency: Adjacency, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (neighbours, index into ``nodes`` of the node each came from), in ``nodes`` order.
+
+    The work is vectorised: one ``repeat``, one ``arange`` and one gather,
+    whatever the number of nodes.
+    """
+    starts = adjacency.offsets[nodes]
+    counts = adjacency.offsets[nodes + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64)
+
+    source_index = np.repeat(np.arange(len(nodes)), counts)
+    # Position of each output within its node's range, added to that range's start.
+    run_starts = np.cumsum(counts) - counts
+    positions = np.arange(total, dtype=np.int64) - run_starts[source_index] + starts[source_index]
+    return adjacency.targets[positions], source_index

@@ -1,0 +1,223 @@
+"""SQL that turns curated credits into the edge table of one ruleset.
+
+Everything here runs inside DuckDB over the Parquet views of ``catalog.py``;
+Python only classifies the distinct role names, which are a few thousand
+even in a full monthly dump.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from mcg_lib.graph.roles import load_role_families
+from mcg_lib.graph.rulesets import Ruleset
+
+# Edge labels of credits that carry no role; "0"/"1"/"2" prefixes order the
+# labels of one edge: main credit, track credit, then roles alphabetically.
+MAIN_LABEL = "Artist"
+TRACK_LABEL = "Track Artist"
+ROLELESS_LABEL = "Credited"
+MEMBER_LABEL = "Member"
+GROUP_LABEL = "Group"
+
+# Release-node kinds, in node order: releases (or merged masters) first.
+KIND_RELEASE = 0
+KIND_MEMBERSHIP = 1
+
+# Unlinked credits kept by a ruleset with drop_unlinked = false get a negative
+# id derived from their name; 2**52 keeps the ids exact in JavaScript numbers.
+_UNLINKED_ID_RANGE = 2**52
+
+
+def _int_list(values) -> str:
+    return "(" + ", ".join(str(int(v)) for v in values) + ")" if values else "(NULL)"
+
+
+def _str_list(values) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def register_role_map(con: duckdb.DuckDBPyConnection) -> int:
+    """Classify every distinct role of the credits and register the ``role_map`` table."""
+    rows = con.execute(
+        """
+        SELECT DISTINCT r.role
+        FROM (SELECT unnest(roles) AS r FROM release_credits WHERE roles IS NOT NULL)
+        WHERE r.role IS NOT NULL AND trim(r.role) <> ''
+        """
+    ).fetchall()
+    table = load_role_families()
+    roles = [row[0] for row in rows]
+    families = [table.match(role).family for role in roles]
+    labels = [role.strip() for role in roles]
+    con.register(
+        "role_map",
+        pa.table({"role": pa.array(roles, pa.string()), "family": families, "label": labels}),
+    )
+    return len(roles)
+
+
+def create_credit_labels(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> None:
+    """Create ``credit_labels``: one row per counted credit label of an artist on a release."""
+    if ruleset.drop_unlinked:
+        artist_key = "artist_id"
+        linked = f"artist_id > 0 AND artist_id NOT IN {_int_list(ruleset.exclude_artist_ids)}"
+    else:
+        artist_key = (
+            "CASE WHEN artist_id > 0 THEN artist_id "
+            f"ELSE -1 - (hash(lower(trim(name))) % {_UNLINKED_ID_RANGE})::BIGINT END"
+        )
+        linked = (
+            f"(artist_id > 0 AND artist_id NOT IN {_int_list(ruleset.exclude_artist_ids)}) "
+            "OR ((artist_id IS NULL OR artist_id <= 0) AND trim(coalesce(name, '')) <> '')"
+        )
+
+    kinds = _str_list(ruleset.credit_kinds)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW counted_credits AS
+        SELECT release_id, credit_kind, {artist_key} AS artist_key, name, roles
+        FROM release_credits
+        WHERE credit_kind IN {kinds} AND ({linked})
+        """
+    )
+
+    if ruleset.counts_all_roles:
+        family_filter = ""
+        roleless = f"""
+            UNION ALL
+            SELECT release_id, artist_key, false AS is_main, '2{ROLELESS_LABEL}' AS label
+            FROM counted_credits
+            WHERE credit_kind IN ('extra', 'track_extra') AND coalesce(len(roles), 0) = 0
+        """
+    else:
+        family_filter = f"WHERE m.family IN {_str_list(ruleset.role_families)}"
+        roleless = ""
+
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE credit_labels AS
+        SELECT release_id, artist_key, credit_kind = 'main' AS is_main,
+               CASE credit_kind WHEN 'main' THEN '0{MAIN_LABEL}' ELSE '1{TRACK_LABEL}' END AS label
+        FROM counted_credits
+        WHERE credit_kind IN ('main', 'track')
+        UNION ALL
+        SELECT c.release_id, c.artist_key, false AS is_main, '2' || m.label AS label
+        FROM (
+            SELECT release_id, artist_key, unnest(roles).role AS role
+            FROM counted_credits
+            WHERE credit_kind IN ('extra', 'track_extra')
+        ) AS c
+        JOIN role_map AS m ON m.role = c.role
+        {family_filter}
+        {roleless}
+        """
+    )
+
+
+def create_release_keys(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> None:
+    """Create ``release_keys``: the release node each release id belongs to.
+
+    With ``merge_masters`` every release of a master maps to one representative:
+    the master's main release when it is in the catalog, else its lowest release id.
+    """
+    if ruleset.merge_masters:
+        representative = (
+            "CASE WHEN r.master_id IS NULL THEN r.release_id ELSE coalesce(g.main_id, g.min_id) END"
+        )
+    else:
+        representative = "r.release_id"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE release_keys AS
+        WITH groups AS (
+            SELECT r.master_id,
+                   min(r.release_id) AS min_id,
+                   min(CASE WHEN r.release_id = m.main_release_id THEN r.release_id END) AS main_id,
+                   count(*) AS versions
+            FROM releases AS r
+            LEFT JOIN masters AS m ON m.master_id = r.master_id
+            WHERE r.master_id IS NOT NULL
+            GROUP BY r.master_id
+        )
+        SELECT r.release_id, {representative} AS rel_key, r.master_id,
+               coalesce(g.versions, 1)::INTEGER AS versions
+        FROM releases AS r
+        LEFT JOIN groups AS g ON g.master_id = r.master_id
+        """
+    )
+
+
+def create_edges(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> dict[str, int]:
+    """Create ``edges`` (one row per release node and artist) and return what the cap dropped."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE raw_edges AS
+        SELECT {KIND_RELEASE}::TINYINT AS rel_kind,
+               coalesce(k.rel_key, c.release_id) AS rel_key,
+               c.artist_key,
+               bool_or(c.is_main) AS is_main,
+               list_sort(list_distinct(list(c.label))) AS labels
+        FROM credit_labels AS c
+        LEFT JOIN release_keys AS k ON k.release_id = c.release_id
+        GROUP BY ALL
+        """
+    )
+
+    dropped = {"releases_over_cap": 0, "edges_over_cap": 0}
+    if ruleset.max_artists_per_release:
+        over = con.execute(
+            f"""
+            SELECT count(*), coalesce(sum(n), 0) FROM (
+                SELECT count(*) AS n FROM raw_edges GROUP BY rel_key
+                HAVING count(*) > {ruleset.max_artists_per_release}
+            )
+            """
+        ).fetchone()
+        dropped = {"releases_over_cap": int(over[0]), "edges_over_cap": int(over[1])}
+        con.execute(
+            f"""
+            DELETE FROM raw_edges WHERE rel_key IN (
+                SELECT rel_key FROM raw_edges GROUP BY rel_key
+                HAVING count(*) > {ruleset.max_artists_per_release}
+            )
+            """
+        )
+
+    if ruleset.link_group_members:
+        _add_membership_edges(con)
+
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE edges AS
+        SELECT rel_kind, rel_key, artist_key, is_main,
+               list_transform(labels, lambda x: x[2:]) AS labels,
+               array_to_string(list_transform(labels, lambda x: x[2:]), chr(31)) AS label_key
+        FROM raw_edges
+        """
+    )
+    con.execute("DROP TABLE raw_edges")
+    return dropped
+
+
+def _add_membership_edges(con: duckdb.DuckDBPyConnection) -> None:
+    # A group and each of its members share one membership node, so a member
+    # reaches the group, and the other members, in one hop.
+    con.execute(
+        f"""
+        INSERT INTO raw_edges
+        WITH present AS (SELECT DISTINCT artist_key FROM raw_edges),
+        links AS (
+            SELECT DISTINCT group_id, member_id FROM artist_members
+            WHERE group_id IN (SELECT artist_key FROM present)
+              AND member_id IN (SELECT artist_key FROM present)
+              AND group_id <> member_id
+        )
+        SELECT {KIND_MEMBERSHIP}::TINYINT, group_id, member_id, false, ['0{MEMBER_LABEL}']
+        FROM links
+        UNION ALL
+        SELECT DISTINCT {KIND_MEMBERSHIP}::TINYINT, group_id, group_id, false, ['0{GROUP_LABEL}']
+        FROM links
+        """
+    )

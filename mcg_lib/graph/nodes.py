@@ -1,0 +1,177 @@
+"""SQL that numbers the nodes of the edge table and describes them.
+
+Artist nodes are numbered in artist-id order; release nodes in release-id
+order, followed by group-membership nodes in group-id order. Path search
+breaks ties by the lowest node index, so this numbering makes it break ties
+by the lowest id.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from mcg_lib.graph.edges import KIND_MEMBERSHIP, KIND_RELEASE
+
+# Popularity counts each release node an artist is credited on; a release on
+# which the artist is a main artist counts this many times.
+MAIN_CREDIT_WEIGHT = 3
+
+
+def create_node_indexes(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``artist_nodes``, ``release_nodes`` and ``role_sets`` with dense indices from 0."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE artist_nodes AS
+        SELECT (row_number() OVER (ORDER BY artist_key) - 1)::INTEGER AS node, artist_key
+        FROM (SELECT DISTINCT artist_key FROM edges)
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE release_nodes AS
+        SELECT (row_number() OVER (ORDER BY rel_kind, rel_key) - 1)::INTEGER AS node, rel_kind, rel_key
+        FROM (SELECT DISTINCT rel_kind, rel_key FROM edges)
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE role_sets AS
+        SELECT (row_number() OVER (ORDER BY label_key) - 1)::INTEGER AS role_set, label_key,
+               any_value(labels) AS labels
+        FROM edges
+        GROUP BY label_key
+        """
+    )
+
+
+def edge_query() -> str:
+    """Return the SQL of (release node, artist node, role set) per edge, in release-node order."""
+    return """
+        SELECT r.node AS release_node, a.node AS artist_node, s.role_set
+        FROM edges AS e
+        JOIN release_nodes AS r ON r.rel_kind = e.rel_kind AND r.rel_key = e.rel_key
+        JOIN artist_nodes AS a ON a.artist_key = e.artist_key
+        JOIN role_sets AS s ON s.label_key = e.label_key
+        ORDER BY release_node, artist_node
+    """
+
+
+def release_table_query(*, merge_masters: bool) -> str:
+    """Return the SQL of the release node table."""
+    # A node stands for a whole master when the ruleset merges masters.
+    merged_node = "(k.master_id IS NOT NULL)" if merge_masters else "false"
+    return f"""
+        WITH formats AS (
+            SELECT release_id, string_agg(name, ', ' ORDER BY first_ordinal) AS formats
+            FROM (
+                SELECT release_id, name, min(ordinal) AS first_ordinal
+                FROM release_formats WHERE name IS NOT NULL
+                GROUP BY release_id, name
+            )
+            GROUP BY release_id
+        ),
+        group_years AS (
+            SELECT rel_key, min(nullif(r.year, 0)) AS first_year
+            FROM release_keys AS k JOIN releases AS r USING (release_id)
+            GROUP BY rel_key
+        ),
+        artist_counts AS (
+            SELECT rel_kind, rel_key, count(*)::INTEGER AS artist_count FROM edges GROUP BY ALL
+        ),
+        group_names AS (
+            SELECT artist_id, any_value(name) AS name FROM artists GROUP BY artist_id
+        )
+        SELECT n.node,
+               CASE WHEN n.rel_kind = {KIND_RELEASE} THEN n.rel_key END AS release_id,
+               CASE
+                   WHEN n.rel_kind = {KIND_MEMBERSHIP} THEN 'members of ' || coalesce(g.name, n.rel_key::VARCHAR)
+                   WHEN {merged_node} THEN coalesce(m.title, r.title)
+                   ELSE r.title
+               END AS title,
+               CASE
+                   WHEN n.rel_kind = {KIND_MEMBERSHIP} THEN NULL
+                   WHEN {merged_node} THEN coalesce(nullif(m.year, 0), y.first_year)
+                   ELSE nullif(r.year, 0)
+               END::INTEGER AS year,
+               f.formats,
+               k.master_id,
+               CASE WHEN n.rel_kind = {KIND_MEMBERSHIP} THEN 0 ELSE coalesce(k.versions, 1) END::INTEGER
+                   AS versions,
+               c.artist_count,
+               CASE
+                   WHEN n.rel_kind = {KIND_MEMBERSHIP} THEN 'membership'
+                   WHEN {merged_node} THEN 'master'
+                   ELSE 'release'
+               END AS kind,
+               CASE WHEN n.rel_kind = {KIND_MEMBERSHIP} THEN n.rel_key END AS group_id
+        FROM release_nodes AS n
+        LEFT JOIN release_keys AS k ON n.rel_kind = {KIND_RELEASE} AND k.release_id = n.rel_key
+        LEFT JOIN releases AS r ON n.rel_kind = {KIND_RELEASE} AND r.release_id = n.rel_key
+        LEFT JOIN masters AS m ON m.master_id = k.master_id
+        LEFT JOIN formats AS f ON n.rel_kind = {KIND_RELEASE} AND f.release_id = n.rel_key
+        LEFT JOIN group_years AS y ON y.rel_key = n.rel_key
+        LEFT JOIN artist_counts AS c ON c.rel_kind = n.rel_kind AND c.rel_key = n.rel_key
+        LEFT JOIN group_names AS g ON n.rel_kind = {KIND_MEMBERSHIP} AND g.artist_id = n.rel_key
+        ORDER BY n.node
+    """
+
+
+def artist_table_query() -> str:
+    """Return the SQL of the artist node table, with popularity and a best-known release.
+
+    The hint release is the one a player most likely knows: a main credit
+    first, then the master with the most versions, then the earliest year,
+    then the lowest release id.
+    """
+    return f"""
+        WITH credited AS (
+            SELECT a.node, e.rel_key, e.is_main, r.node AS release_node, rel.versions, rel.year, rel.title,
+                   rel.release_id
+            FROM edges AS e
+            JOIN artist_nodes AS a ON a.artist_key = e.artist_key
+            JOIN release_nodes AS r ON r.rel_kind = e.rel_kind AND r.rel_key = e.rel_key
+            JOIN release_table AS rel ON rel.node = r.node
+            WHERE e.rel_kind = {KIND_RELEASE}
+        ),
+        totals AS (
+            SELECT node,
+                   sum(CASE WHEN is_main THEN {MAIN_CREDIT_WEIGHT} ELSE 1 END)::BIGINT AS popularity,
+                   count(*)::INTEGER AS release_count
+            FROM credited GROUP BY node
+        ),
+        hints AS (
+            SELECT node, release_id AS hint_release_id, title AS hint_title, year AS hint_year
+            FROM credited
+            QUALIFY row_number() OVER (
+                PARTITION BY node
+                ORDER BY is_main DESC, versions DESC, year ASC NULLS LAST, release_id ASC
+            ) = 1
+        ),
+        catalog_names AS (
+            SELECT artist_id, any_value(name) AS name, any_value(name_display) AS name_display
+            FROM artists GROUP BY artist_id
+        ),
+        credit_names AS (
+            SELECT artist_key, mode(name) AS name
+            FROM counted_credits WHERE name IS NOT NULL GROUP BY artist_key
+        )
+        SELECT a.node,
+               a.artist_key AS artist_id,
+               coalesce(c.name, cn.name, '#' || a.artist_key::VARCHAR) AS name,
+               coalesce(
+                   c.name_display,
+                   regexp_replace(coalesce(c.name, cn.name, '#' || a.artist_key::VARCHAR), '\\s\\(\\d+\\)$', '')
+               ) AS name_display,
+               coalesce(t.popularity, 0)::BIGINT AS popularity,
+               coalesce(t.release_count, 0)::INTEGER AS release_count,
+               h.hint_release_id,
+               h.hint_title,
+               h.hint_year::INTEGER AS hint_year,
+               a.artist_key > 0 AS linked
+        FROM artist_nodes AS a
+        LEFT JOIN catalog_names AS c ON c.artist_id = a.artist_key
+        LEFT JOIN credit_names AS cn ON cn.artist_key = a.artist_key
+        LEFT JOIN totals AS t ON t.node = a.node
+        LEFT JOIN hints AS h ON h.node = a.node
+        ORDER BY a.node
+    """

@@ -1,0 +1,240 @@
+"""Open a published graph snapshot: memory-mapped arrays and node tables.
+
+Opening is cheap: the CSR arrays are mapped, not read, and the node tables
+are Arrow IPC files mapped the same way (the Parquet copies are for other
+tools). Memory grows only with the pages that queries touch.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mcg_lib.errors import ChecksumError, ConfigError, NotFoundError
+from mcg_lib.graph import csr
+from mcg_lib.graph.layout import (
+    ARTISTS_LOOKUP,
+    MANIFEST_FILE,
+    NAMES_LOOKUP,
+    RELEASES_LOOKUP,
+    ROLE_SETS_FILE,
+    SUPPORTED_FORMAT_VERSIONS,
+    read_ipc,
+)
+from mcg_lib.paths import DataRoot
+from mcg_lib.publish import read_json, sha256_file
+
+
+def _numpy_column(table: pa.Table, name: str) -> np.ndarray:
+    column = table.column(name).combine_chunks()
+    if column.null_count:
+        return column.to_numpy(zero_copy_only=False)
+    return column.to_numpy(zero_copy_only=True)
+
+
+class Graph:
+    """A read-only graph snapshot of one snapshot and ruleset.
+
+    Node indices are int32: artist nodes ``0..artist_count-1`` in artist-id
+    order, release nodes ``0..release_count-1`` in release-id order (group
+    membership nodes, if the ruleset has them, come after the releases).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder)
+        self.manifest: dict[str, Any] = read_json(self.path / MANIFEST_FILE)
+        version = self.manifest.get("format_version")
+        if version not in SUPPORTED_FORMAT_VERSIONS:
+            raise ConfigError(
+                f"{self.path}: graph format version {version} is not supported by this mcg",
+                hint="rebuild it with 'mcg graph --force', or upgrade mcg",
+            )
+        self.snapshot: str = self.manifest["snapshot"]
+        self.ruleset: str = self.manifest["ruleset"]
+
+        self.by_artist = csr.Adjacency(
+            csr.load_array(self.path, csr.ARTIST_OFFSETS),
+            csr.load_array(self.path, csr.ARTIST_RELEASES),
+        )
+        self.by_release = csr.Adjacency(
+            csr.load_array(self.path, csr.RELEASE_OFFSETS),
+            csr.load_array(self.path, csr.RELEASE_ARTISTS),
+        )
+        self.edge_role_sets = csr.load_array(self.path, csr.RELEASE_ARTIST_ROLES)
+        self._local = threading.local()
+
+    def __repr__(self) -> str:
+        return (
+            f"Graph(snapshot={self.snapshot!r}, ruleset={self.ruleset!r}, "
+            f"artists={self.artist_count}, releases={self.release_count}, edges={self.edge_count})"
+        )
+
+    # sizes
+
+    @property
+    def artist_count(self) -> int:
+        return self.by_artist.node_count
+
+    @property
+    def release_count(self) -> int:
+        return self.by_release.node_count
+
+    @property
+    def membership_count(self) -> int:
+        """Number of group-membership nodes, which follow the release nodes."""
+        return int(self.manifest["counts"].get("membership_nodes", 0))
+
+    @property
+    def edge_count(self) -> int:
+        return len(self.by_release.targets)
+
+    # node tables
+
+    @cached_property
+    def artists(self) -> pa.Table:
+        """The artist node table (mapped), one row per node in node order."""
+        return read_ipc(self.path / ARTISTS_LOOKUP)
+
+    @cached_property
+    def releases(self) -> pa.Table:
+        """The release node table (mapped), one row per node in node order."""
+        return read_ipc(self.path / RELEASES_LOOKUP)
+
+    @cached_property
+    def artist_names(self) -> pa.Table:
+        """Lower-cased names and display names with their artist node, sorted by name."""
+        return read_ipc(self.path / NAMES_LOOKUP)
+
+    @cached_property
+    def artist_ids(self) -> np.ndarray:
+        """Artist id of each artist node (int64, ascending)."""
+        return _numpy_column(self.artists, "artist_id")
+
+    @cached_property
+    def release_ids(self) -> np.ndarray:
+        """Release id of each release node (int64; -1 for group membership nodes)."""
+        column = self.releases.column("release_id").combine_chunks()
+        return column.fill_null(-1).to_numpy(zero_copy_only=False)
+
+    @cached_property
+    def role_sets(self) -> list[tuple[str, ...]]:
+        """The role labels of each role set, indexed by role-set number."""
+        table = pq.read_table(self.path / ROLE_SETS_FILE)
+        return [tuple(labels) for labels in table.column("labels").to_pylist()]
+
+    # lookups
+
+    def artist_node(self, artist_id: int) -> int:
+        """Return the node of an artist id, or raise NotFoundError."""
+        ids = self.artist_ids
+        node = int(np.searchsorted(ids, artist_id))
+        if node >= len(ids) or ids[node] != artist_id:
+            raise NotFoundError(
+                f"artist {artist_id} is not in the {self.ruleset} graph of snapshot {self.snapshot}",
+                hint="the ruleset may exclude the artist or all of its credits; try --ruleset all-credits",
+            )
+        return node
+
+    def release_node(self, release_id: int) -> int:
+        """Return the node of a release id, or raise NotFoundError.
+
+        With a ruleset that merges masters, only the representative release
+        of each master has a node.
+        """
+        ids = self.release_ids[: self.release_count - self.membership_count]
+        node = int(np.searchsorted(ids, release_id))
+        found = [node] if node < len(ids) and ids[node] == release_id else []
+        if len(found) == 0:
+            raise NotFoundError(
+                f"release {release_id} is not in the {self.ruleset} graph of snapshot {self.snapshot}",
+                hint="the ruleset may count none of its credits, or merge it into its master's main release",
+            )
+        return int(found[0])
+
+    def releases_of(self, artist_node: int) -> np.ndarray:
+        """Return the release nodes of an artist node, ascending."""
+        return self.by_artist.neighbors(artist_node)
+
+    def artists_of(self, release_node: int) -> np.ndarray:
+        """Return the artist nodes of a release node, ascending."""
+        return self.by_release.neighbors(release_node)
+
+    def roles(self, release_node: int, artist_node: int) -> list[str]:
+        """Return the role labels of the edge between a release node and an artist node."""
+        start = int(self.by_release.offsets[release_node])
+        end = int(self.by_release.offsets[release_node + 1])
+        position = start + int(np.searchsorted(self.by_release.targets[start:end], artist_node))
+        if position >= end or self.by_release.targets[position] != artist_node:
+            raise NotFoundError(
+                f"artist node {artist_node} is not credited on release node {release_node}"
+            )
+        return list(self.role_sets[int(self.edge_role_sets[position])])
+
+    def artist_row(self, node: int) -> dict[str, Any]:
+        """Return one row of the artist node table as a dict."""
+        return {name: self.artists.column(name)[node].as_py() for name in self.artists.column_names}
+
+    def release_row(self, node: int) -> dict[str, Any]:
+        """Return one row of the release node table as a dict."""
+        return {
+            name: self.releases.column(name)[node].as_py() for name in self.releases.column_names
+        }
+
+    def scratch(self):
+        """Return this thread's search scratch arrays, created on first use."""
+        from mcg_lib.graph.search import SearchScratch
+
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = SearchScratch(self.artist_count, self.release_count)
+            self._local.scratch = scratch
+        return scratch
+
+
+def open_graph(root: DataRoot, snapshot: str, ruleset: str) -> Graph:
+    """Open the published graph of ``snapshot`` and ``ruleset``; raise NotFoundError if it is missing."""
+    return Graph(root.require_graph(snapshot, ruleset))
+
+
+def verify_graph(folder: Path) -> dict[str, int]:
+    """Check every file of a graph folder against its manifest; raise ChecksumError on a mismatch.
+
+    Returns the number of files and bytes checked. Extra files that the
+    manifest does not list are an error too, since a reader could pick them up.
+    """
+    folder = Path(folder)
+    manifest = read_json(folder / MANIFEST_FILE)
+    listed = manifest.get("files", {})
+    present = {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != MANIFEST_FILE
+    }
+    extra = sorted(present - set(listed))
+    if extra:
+        raise ChecksumError(f"file not listed in the manifest: {extra[0]}", path=folder)
+
+    total = 0
+    for relative, expected in sorted(listed.items()):
+        path = folder / relative
+        if not path.is_file():
+            raise ChecksumError("file listed in the manifest is missing", path=path)
+        size = path.stat().st_size
+        if size != expected["bytes"]:
+            raise ChecksumError(
+                f"size is {size} bytes, the manifest says {expected['bytes']}",
+                path=path,
+                hint="copy the graph folder again",
+            )
+        if sha256_file(path) != expected["sha256"]:
+            raise ChecksumError(
+                "SHA-256 does not match the manifest", path=path, hint="copy the graph folder again"
+            )
+        total += size
+    return {"files": len(listed), "bytes": total}
