@@ -163,12 +163,15 @@ def _own_image(api, container: str) -> str:
     required=True,
     help="Local data root; each graph lands in DEST/graph/<snapshot>/<ruleset>/.",
 )
+@click.option(
+    "--prune", is_flag=True, help="Delete the other snapshots' graphs under DEST afterwards."
+)
 @click.pass_context
 def sync_graph_command(
-    ctx: click.Context, snapshot: str, rulesets: tuple[str, ...], dest: Path
+    ctx: click.Context, snapshot: str, rulesets: tuple[str, ...], dest: Path, prune: bool
 ) -> None:
     """Copy graph snapshots from the data root to local disk, verifying every checksum."""
-    from mcg_lib.cluster.sync import sync_graph
+    from mcg_lib.cluster.sync import prune_graphs, sync_graph
 
     check_snapshot_name(snapshot)
     names = [check_ruleset_name(r) for r in rulesets] or list(load_pipeline().rulesets)
@@ -181,3 +184,7 @@ def sync_graph_command(
         click.echo(
             f"{ruleset}: {result.files} files, {result.bytes} bytes {action} at {result.path}"
         )
+
+    if prune:
+        for removed in prune_graphs(local, snapshot):
+            click.echo(f"removed the graphs of snapshot {removed}")

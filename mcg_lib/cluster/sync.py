@@ -63,6 +63,19 @@ def sync_graph(source: DataRoot, dest: DataRoot, snapshot: str, ruleset: str) ->
     return SyncResult(target, len(files), total, copied=True)
 
 
+def prune_graphs(dest: DataRoot, keep: str) -> list[str]:
+    """Delete every local graph snapshot but ``keep``, so a Pi's SD card holds one month."""
+    base = dest.root / "graph"
+    removed = []
+    for snapshot in dest.snapshots("graph"):
+        if snapshot == keep:
+            continue
+        shutil.rmtree(base / snapshot)
+        removed.append(snapshot)
+        log.info("removed local graph snapshot %s from %s", snapshot, base)
+    return removed
+
+
 def read_manifest_files(path: Path) -> dict[str, dict[str, Any]]:
     """Return the ``files`` map of a graph manifest, checking each entry's name and fields."""
     manifest = read_json(path)
