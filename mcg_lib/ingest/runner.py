@@ -61,8 +61,9 @@ class DumpStats:
             if self.rows.get(table, 0) != count
         }
 
-    def to_json(self) -> dict:
-        return {
+    def to_json(self, *, timing: bool = True) -> dict:
+        """Return the stats as JSON; without timing, the same input always gives the same JSON."""
+        data = {
             "kind": self.kind,
             "source": self.source,
             "xml_bytes": self.xml_bytes,
@@ -76,9 +77,11 @@ class DumpStats:
             "invalid_utf8_replaced": self.invalid_utf8_replaced,
             "first_id": self.first_id,
             "last_id": self.last_id,
-            "seconds": round(self.seconds, 3),
-            "mb_per_second": round(self.xml_bytes / 1e6 / self.seconds, 1) if self.seconds else None,
         }
+        if timing:
+            data["seconds"] = round(self.seconds, 3)
+            data["mb_per_second"] = round(self.xml_bytes / 1e6 / self.seconds, 1) if self.seconds else None
+        return data
 
 
 def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first_part: int = 0) -> DumpStats:

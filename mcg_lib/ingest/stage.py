@@ -56,10 +56,13 @@ def run(root: DataRoot, snapshot: str, *, force: bool = False, workers: int = 1,
             stats[kind] = ingest_dump(kind, path, work, workers=workers)
             _log_dump(stats[kind])
         enrich_artist_kinds(work)
-        manifest = build_manifest(snapshot, stats, dumps, workers)
+        manifest = build_manifest(snapshot, stats, dumps)
         write_json_atomic(work / MANIFEST_NAME, manifest)
 
-    return StageResult(outputs=[target], summary=_summary(manifest))
+    summary = _summary(manifest)
+    summary["timing"] = {kind: {"seconds": round(s.seconds, 3), "xml_bytes": s.xml_bytes, "workers": workers}
+                         for kind, s in stats.items()}
+    return StageResult(outputs=[target], summary=summary)
 
 
 def write_empty_tables(folder: Path, kind: str) -> None:
@@ -68,17 +71,20 @@ def write_empty_tables(folder: Path, kind: str) -> None:
         TableWriter(folder, table, SCHEMAS[table]).close()
 
 
-def build_manifest(snapshot: str, stats: dict[str, DumpStats], dumps: dict[str, Path], workers: int) -> dict:
-    """Return the ingest manifest: per dump what was read, per table the rows written."""
+def build_manifest(snapshot: str, stats: dict[str, DumpStats], dumps: dict[str, Path]) -> dict:
+    """Return the ingest manifest: per dump what was read, per table the rows written.
+
+    It holds no timings or worker counts, so the same dumps always give the
+    same manifest and later stages can tell that their input did not change.
+    """
     tables = {}
     for kind in KINDS:
         for table in TABLES_BY_KIND[kind]:
             tables[table] = stats[kind].rows.get(table, 0) if kind in stats else 0
     return {
         "snapshot": snapshot,
-        "workers": workers,
         "missing_kinds": [kind for kind in KINDS if kind not in dumps],
-        "dumps": {kind: s.to_json() for kind, s in stats.items()},
+        "dumps": {kind: s.to_json(timing=False) for kind, s in stats.items()},
         "tables": tables,
     }
 

@@ -40,6 +40,7 @@ class Stage:
     placement: str
     memory_mb: int
     parameters: dict[str, Any] = field(default_factory=dict)
+    execution_parameters: tuple[str, ...] = ()
 
     @property
     def notebook_path(self) -> Path:
@@ -97,6 +98,7 @@ def load_pipeline(path: Path | None = None) -> PipelineConfig:
             placement=raw.get("placement", "storage"),
             memory_mb=int(raw.get("memory_mb", 700)),
             parameters=dict(raw.get("parameters", {})),
+            execution_parameters=tuple(raw.get("execution_parameters", [])),
         )
         unknown = [n for n in stage.needs if n not in seen]
         if unknown:

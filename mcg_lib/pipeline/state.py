@@ -30,6 +30,9 @@ class StageResult:
 
     outputs: list[Path]
     summary: dict[str, Any] = field(default_factory=dict)
+    # False for a step that publishes nothing yet (one chunk of a fan-out):
+    # it writes no stage manifest, so the stage does not look complete.
+    record: bool = True
 
 
 def check_parameters(stage: Stage, params: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +68,7 @@ def stage_fingerprint(
         "stage": stage.name,
         "snapshot": snapshot,
         "ruleset": ruleset,
-        "params": params,
+        "params": {k: v for k, v in params.items() if k not in stage.execution_parameters},
         "code": __version__,
         "upstream": upstream,
     }
@@ -146,6 +149,9 @@ def run_stage(
         kwargs["ruleset"] = ruleset
     result: StageResult = stage.load_function()(root, snapshot, force=force, **kwargs)
     seconds = round(time.monotonic() - started, 3)
+    if not result.record:
+        log.info("%-22s step finished in %.1f s", label, seconds)
+        return {"stage": name, "snapshot": snapshot, "ruleset": ruleset, "summary": result.summary}
 
     outputs = sorted(Path(p).resolve().relative_to(root.root.resolve()).as_posix() for p in result.outputs)
     checksums = {rel: _checksums(root.root / rel) for rel in outputs}
