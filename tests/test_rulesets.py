@@ -170,3 +170,43 @@ def test_role_coverage_counts_fallbacks():
     assert coverage["by_rule"] == {"role": 6, "word": 3, "fallback": 1}
     assert coverage["per_family"]["production"] == 6
     assert coverage["top_unmatched"] == [{"role": "Remiz", "count": 1}]
+
+
+def test_cli_rulesets_list():
+    from click.testing import CliRunner
+
+    from mcg_lib.cli import cli
+
+    result = CliRunner().invoke(cli, ["rulesets", "list"])
+    assert result.exit_code == 0, result.output
+    assert "all-credits: any credit with an artist id" in result.output
+    assert "roles: performing, vocals" in result.output
+    assert "masters merged" in result.output
+
+
+def test_cli_rulesets_compare(data_root):
+    import json
+
+    from click.testing import CliRunner
+    from fixtures.graph.catalog import write_scene
+
+    from mcg_lib.cli import cli
+    from mcg_lib.graph.stage import run
+
+    write_scene(data_root, "demo", "small_scene")
+    run(data_root, "demo", force=False, ruleset="all-credits")
+    run(data_root, "demo", force=False, ruleset="performers")
+    args = ["--data-root", str(data_root.root), "rulesets", "compare", "--snapshot", "demo"]
+    result = CliRunner().invoke(cli, [*args, "all-credits", "performers", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["sides"]["all-credits"]["edges"] == 18
+    # Everyone but the producer and the sleeve painter.
+    assert report["sides"]["performers"]["artists"] == 9
+    assert report["sides"]["all-credits"]["hubs"][0] == {"id": 20, "name": "Producer Person", "releases": 3}
+    # Alpha and Delta are 3 hops apart through the producer, who is no performer.
+    assert report["pairs_with_other_distance"] >= 1
+
+    text = CliRunner().invoke(cli, [*args, "all-credits", "performers"])
+    assert text.exit_code == 0, text.output
+    assert "hubs of performers" in text.output
