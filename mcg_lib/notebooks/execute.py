@@ -7,10 +7,12 @@ otherwise run the stage silently with its default.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import papermill
+from jupyter_client.manager import KernelManager
 
 from mcg_lib.errors import ConfigError, McgError
 from mcg_lib.log import get_logger
@@ -57,6 +59,16 @@ def execute_notebook(
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     log.debug("executing %s -> %s", notebook, output)
+    with tempfile.TemporaryDirectory(prefix="mcg-kernel-") as sockets:
+        _run(notebook, output, parameters, cwd, timeout, sockets)
+    return output
+
+
+def _run(notebook: Path, output: Path, parameters: dict[str, Any], cwd: Path | None, timeout: int | None,
+         sockets: str) -> None:
+    # The kernel talks to papermill over Unix sockets in a private folder:
+    # nothing listens on a TCP port, even on loopback.
+    manager = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(Path(sockets) / "kernel"))
     try:
         papermill.execute_notebook(
             str(notebook),
@@ -66,10 +78,14 @@ def execute_notebook(
             progress_bar=False,
             cwd=str(cwd) if cwd else None,
             execution_timeout=timeout,
+            km=manager,
         )
     except papermill.PapermillExecutionError as error:
         raise McgError(
             f"notebook {Path(notebook).name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}",
             hint=f"the executed notebook with the full traceback is {output}",
         ) from None
-    return output
+    finally:
+        # A kernel manager passed in is not shut down by papermill.
+        if manager.has_kernel:
+            manager.shutdown_kernel()
