@@ -46,7 +46,7 @@ def resolve_base_url(base_url: str = "") -> str:
 
 
 def month_url(base_url: str, snapshot: str) -> str:
-    """Return the URL of the folder that holds one month's files."""
+    """Return the URL of the folder that contains one month's files."""
     return f"{base_url.rstrip('/')}/data/{snapshot[:4]}/"
 
 
@@ -84,15 +84,15 @@ def fetch_snapshot(
         checksum_file = checksum_name(snapshot)
         checksum_text = fetch_text(client, folder_url + checksum_file, retry=retry)
         expected = parse_checksums(checksum_text, source=folder_url + checksum_file)
-        wanted = _wanted_files(snapshot, expected, folder_url + checksum_file)
+        listed = _listed_dumps(snapshot, expected, folder_url + checksum_file)
 
-        key = content_key(series, {kind: [expected[name]] for kind, name in wanted.items()})
+        key = content_key(series, {kind: [expected[name]] for kind, name in listed.items()})
         plan = plan_publish(root, snapshot, key, force=force)
         if plan.no_op:
             return read_json(root.raw_manifest(snapshot))
 
         files = {}
-        for kind, name in wanted.items():
+        for kind, name in listed.items():
             files[kind] = _download_verified(
                 client, folder_url, name, expected[name], work, checksum_file, retry
             )
@@ -128,23 +128,23 @@ def _check_dump_date(snapshot: str) -> None:
         ) from None
 
 
-def _wanted_files(snapshot: str, expected: dict[str, str], source: str) -> dict[str, str]:
+def _listed_dumps(snapshot: str, expected: dict[str, str], source: str) -> dict[str, str]:
     """Return {kind: file name} of the dumps the checksum file lists."""
-    wanted = {}
+    listed = {}
     for kind in KINDS:
         name = dump_name(snapshot, kind)
         if name in expected:
-            wanted[kind] = name
+            listed[kind] = name
         else:
             # Months before 2011-11 have no masters dump.
             log.warning("%s does not list %s; the snapshot will have no %s", source, name, kind)
-    if not wanted:
+    if not listed:
         raise InputError(
             f"lists none of the dump files discogs_{snapshot}_<kind>.xml.gz",
             path=source,
             hint="check the snapshot date and --base-url (env MCG_DUMPS_URL)",
         )
-    return wanted
+    return listed
 
 
 def _download_verified(
@@ -171,7 +171,7 @@ def _download_verified(
     part = work / f"{name}.part"
     result = download_file(client, url, part, retry=retry)
     if result.sha256 != expected:
-        bad = move_aside(part)
+        bad = move_aside(part, name)
         raise ChecksumError(
             f"SHA-256 mismatch: {checksum_file} lists {expected}, the download has {result.sha256}",
             path=url,

@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mcg_lib.errors import ChecksumError, InputError
+from mcg_lib.errors import InputError
 from mcg_lib.log import progress
 
 _BLOCK = 1 << 20
@@ -75,22 +75,10 @@ def hash_file(path: Path, *, label: str | None = None) -> str:
     return digest.hexdigest()
 
 
-def check_sha256(path: Path, actual: str, expected: str, *, source: str) -> None:
-    """Raise ChecksumError if ``actual`` differs from ``expected``.
-
-    ``source`` names the checksum file the expected value came from.
-    """
-    if actual == expected:
-        return
-    raise ChecksumError(
-        f"SHA-256 mismatch: expected {expected} (from {source}), got {actual}",
-        path=path,
-    )
-
-
-def move_aside(path: Path) -> Path:
-    """Rename a file that failed its checksum so it is never taken for a good one."""
+def move_aside(path: Path, name: str | None = None) -> Path:
+    """Rename a file that failed its checksum to ``<name>.bad-<UTC time>``, so it is never
+    taken for a good one. ``name`` defaults to the file's own name."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    bad = path.with_name(f"{path.name}.bad-{stamp}")
+    bad = path.with_name(f"{name or path.name}.bad-{stamp}")
     path.rename(bad)
     return bad

@@ -1,10 +1,10 @@
 """HTTP downloads that resume with Range requests and retry with backoff.
 
 A file is streamed into a partial file. When the connection drops or the
-server answers 5xx, the download waits and asks for the rest with
+server responds with 5xx, the download waits and asks for the rest with
 ``Range: bytes=<size>-``, so a dropped connection costs only the bytes in
 flight. The partial file survives a failed run and the next run continues it.
-A server that ignores Range (answers 200 instead of 206) is downloaded again
+A server that ignores Range (responds 200 instead of 206) is downloaded again
 from byte 0.
 """
 
@@ -99,7 +99,7 @@ def make_client(timeout: float = 60.0) -> httpx.Client:
 
 
 def fetch_text(client: httpx.Client, url: str, *, retry: RetryPolicy = DEFAULT_RETRY) -> str:
-    """GET a small text file, retrying dropped connections and 5xx answers."""
+    """GET a small text file, retrying dropped connections and 5xx responses."""
     failures = 0
     while True:
         try:
@@ -117,7 +117,7 @@ def download_file(
     """Download ``url`` into ``part``, continuing the bytes already there.
 
     Returns the size and SHA-256 of the complete file. Raises NotFoundError for
-    404 and 403 answers, and McgError when the retries run out; the partial
+    404 and 403 responses, and McgError when the retries run out; the partial
     file is kept in both cases so a rerun continues it.
     """
     part.parent.mkdir(parents=True, exist_ok=True)
@@ -163,13 +163,17 @@ def _attempt(client: httpx.Client, url: str, partial: _Partial) -> bool:
             )
             partial.restart()
         if response.status_code == 206:
-            first, last, total = _parse_content_range(response.headers.get("Content-Range", ""))
+            content_range = response.headers.get("Content-Range", "")
+            first, last, total = _parse_content_range(content_range)
+            if first != partial.size and not partial.size:
+                # Restarting would send the same request again, so count it as a failure.
+                raise _Retryable(f"HTTP 206 with Content-Range {content_range!r} for a whole file")
             if first != partial.size:
                 log.warning(
-                    "%s: the server answered the Range request with another range (%s); "
+                    "%s: the server responded to the Range request with another range (%s); "
                     "downloading it again from byte 0",
                     partial.path.name,
-                    response.headers.get("Content-Range"),
+                    content_range,
                 )
                 partial.restart()
                 return False
@@ -219,7 +223,8 @@ def _stream_body(response: httpx.Response, partial: _Partial, total: int | None)
             desc=partial.path.name.removesuffix(".part"),
         ) as bar,
     ):
-        for chunk in response.iter_raw(_CHUNK):
+        # Chunks as they arrive, so a dropped connection loses nothing already received.
+        for chunk in response.iter_raw():
             out.write(chunk)
             partial.digest.update(chunk)
             partial.size += len(chunk)
@@ -243,7 +248,7 @@ def _raise_for_status(response: httpx.Response, url: str) -> None:
     if status in (200, 206):
         return
     if status in (403, 404):
-        # S3 answers 403 rather than 404 for a missing key when listing is not allowed.
+        # S3 responds 403 rather than 404 for a missing key when listing is not allowed.
         raise NotFoundError(
             f"{url} not found (HTTP {status})",
             hint="check the snapshot date: Discogs publishes one dump a month, listed at "
@@ -263,7 +268,7 @@ def _wait_or_give_up(
     reason = str(error) or type(error).__name__
     if failures >= retry.attempts:
         raise McgError(
-            f"download of {url} failed{where} after {failures} attempts without progress: {reason}",
+            f"download of {url} failed{where} after {failures} failed attempts in a row: {reason}",
             hint="check the network and rerun the same command; completed and partial files "
             "are kept and the download continues where it stopped",
         ) from error

@@ -34,7 +34,7 @@ _COPY_BLOCK = 1 << 20
 
 @dataclass
 class FolderScan:
-    """What a folder holds: dumps by kind in merge order, checksums, and the files skipped."""
+    """Contents of an import folder: dumps by kind in merge order, checksums and skipped files."""
 
     folder: Path
     dumps: dict[str, list[DumpFile]] = field(default_factory=dict)
@@ -58,7 +58,7 @@ def import_folder(
     """Import the dumps in ``folder`` as raw snapshot ``snapshot``; return the raw manifest.
 
     ``series`` defaults to the folder's name. Raises InputError if the folder
-    holds no dump, ChecksumError if a file does not match a checksum file in
+    contains no dump, ChecksumError if a file does not match a checksum file in
     the folder, and PublishError if another content is already published
     under this snapshot and ``force`` is false.
     """
@@ -109,7 +109,7 @@ def scan_folder(folder: Path) -> FolderScan:
     """Sort the files directly in ``folder`` into dumps, checksum files and skipped files."""
     if not folder.is_dir():
         raise NotFoundError(
-            f"folder {folder} not found", hint="pass the folder that holds the dump files"
+            f"folder {folder} not found", hint="pass the folder that contains the dump files"
         )
 
     scan = FolderScan(folder)
@@ -130,7 +130,7 @@ def scan_folder(folder: Path) -> FolderScan:
             "no Discogs dump files found (a dump's first element is <artists>, <labels>, "
             "<masters>, <releases> or one such record)",
             path=folder,
-            hint="pass the folder that directly holds the .xml or .xml.gz dump files",
+            hint="pass the folder that directly contains the .xml or .xml.gz dump files",
         )
 
     for files in scan.dumps.values():
@@ -264,6 +264,9 @@ def _source_entry(dump: DumpFile, sha256: str, verified: bool) -> dict[str, Any]
 
 def _link_or_copy(source: Path, target: Path, sha256: str) -> str:
     """Hard-link ``source`` to ``target``, or copy it if linking is not possible."""
+    # NOTE: a hard link shares the file with the import folder, so editing a
+    # source file in place also changes the published dump. Replacing the file
+    # (write a new one, then rename) leaves the published dump as it was.
     try:
         os.link(source, target)
         return "hardlink"

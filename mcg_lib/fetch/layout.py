@@ -1,8 +1,8 @@
 """File names of a raw snapshot, and how later stages find and open its dumps.
 
 A published raw snapshot is ``raw/<snapshot>/`` plus its manifest
-``manifests/raw/<snapshot>.json``. The manifest, not the folder listing, says
-which file holds which kind of dump, because imported files keep their bytes
+``manifests/raw/<snapshot>.json``. The manifest, not the folder listing, records
+which file contains which kind of dump, because imported files keep their bytes
 (gzipped or plain XML) and a kind may be missing.
 """
 

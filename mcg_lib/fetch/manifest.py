@@ -1,7 +1,7 @@
 """The raw manifest of a snapshot, and whether a rerun may replace what is published.
 
 A raw snapshot is identified by its series and, per kind, the SHA-256 of each
-source file in merge order. A rerun with the same identity is a no-op; a rerun
+source file in merge order. A rerun with the same identity is a no-op. A rerun
 with another identity fails unless forced, because published outputs are
 immutable and later stages were built from them.
 """
@@ -27,7 +27,7 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class PublishPlan:
-    """What a run does with the raw snapshot: nothing, publish it, or replace it."""
+    """Decision of one run about the raw snapshot: leave it, publish it, or replace it."""
 
     no_op: bool
     replace: bool

@@ -26,8 +26,8 @@ except ImportError:  # isal may lack a wheel for some platforms
 
 log = get_logger(__name__)
 
-# Discogs ids are positive integers (releases reach about 35 million in 2025),
-# so one bit per id stays a few MB where a Python set of ints would take GBs.
+# Discogs ids are positive integers in the tens of millions. One bit per id
+# needs a few MB, where a Python set of ints costs about 65 bytes per id.
 _MAX_BITMAP_ID = 1 << 32
 
 _UTF8_NAMES = {"utf-8", "utf8", "us-ascii", "ascii"}
@@ -133,7 +133,7 @@ def _copy_records(
         for record in iter_records(stream, record_tag, path=source.path):
             count.records += 1
             if record.id is None:
-                # Without an id a duplicate cannot be told apart, so the record is kept.
+                # Without an id a duplicate cannot be detected, so the record is kept.
                 count.without_id += 1
             elif not seen.add(record.id):
                 count.dropped += 1

@@ -242,8 +242,9 @@ class _Scanner:
         # Text inside a record is part of its bytes; between records only whitespace is allowed.
         if self.record_start is not None:
             return
-        if self.buf[begin:end].strip():
-            raise self._error("text outside any record", begin)
+        text = self.buf[begin:end]
+        if text.strip():
+            raise self._error("text outside any record", begin + len(text) - len(text.lstrip()))
 
     def _check_complete(self) -> None:
         if self.record_depth is None:

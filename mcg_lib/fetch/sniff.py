@@ -36,7 +36,7 @@ _OTHER_COMPRESSIONS = {
 
 
 class NotADumpError(Exception):
-    """A file is not a Discogs dump; the message says why, for the warning that skips it."""
+    """A file is not a Discogs dump. The message gives the reason, for the warning that skips it."""
 
 
 @dataclass(frozen=True)

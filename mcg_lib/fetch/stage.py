@@ -23,10 +23,10 @@ def run(
 ) -> StageResult:
     """Publish ``raw/<snapshot>/`` and its raw manifest.
 
-    A non-empty ``raw_dir`` imports the dump files in that folder (series
-    defaults to the folder's name); otherwise the month is downloaded from
-    ``base_url``, else $MCG_DUMPS_URL, else the public Discogs bucket (series
-    defaults to "discogs").
+    A non-empty ``raw_dir`` imports the dump files in that folder, and the
+    series defaults to the folder's name. Otherwise the month is downloaded
+    from ``base_url``, else $MCG_DUMPS_URL, else the public Discogs bucket, and
+    the series defaults to "discogs".
     """
     if raw_dir and base_url:
         raise ConfigError(
