@@ -10,6 +10,7 @@ from mcg_lib.fetch.bucket import DOWNLOAD_SERIES, fetch_snapshot
 from mcg_lib.fetch.importer import import_folder
 from mcg_lib.paths import DataRoot
 from mcg_lib.pipeline.state import StageResult
+from mcg_lib.publish import sha256_file
 
 
 def run(
@@ -41,9 +42,15 @@ def run(
             root, snapshot, base_url=base_url, series=series or DOWNLOAD_SERIES, force=force
         )
 
+    manifest_path = root.raw_manifest(snapshot)
+    checksums = {
+        "raw": {entry["name"]: entry["sha256"] for entry in manifest["files"].values()},
+        "manifest": sha256_file(manifest_path),
+    }
     return StageResult(
-        outputs=[root.raw(snapshot), root.raw_manifest(snapshot)],
+        outputs=[root.raw(snapshot), manifest_path],
         summary=summarise(manifest),
+        checksums=checksums,
     )
 
 

@@ -33,6 +33,9 @@ class StageResult:
     # False for a step that publishes nothing yet (one chunk of a fan-out):
     # it writes no stage manifest, so the stage does not look complete.
     record: bool = True
+    # Checksums the stage already computed, {output: {file: sha256}}, so that
+    # a month of dumps is not read a second time to fingerprint it.
+    checksums: dict[str, Any] | None = None
 
 
 def check_parameters(stage: Stage, params: dict[str, Any]) -> dict[str, Any]:
@@ -154,7 +157,7 @@ def run_stage(
         return {"stage": name, "snapshot": snapshot, "ruleset": ruleset, "summary": result.summary}
 
     outputs = sorted(Path(p).resolve().relative_to(root.root.resolve()).as_posix() for p in result.outputs)
-    checksums = {rel: _checksums(root.root / rel) for rel in outputs}
+    checksums = result.checksums or {rel: _checksums(root.root / rel) for rel in outputs}
     manifest = {
         "stage": name,
         "snapshot": snapshot,

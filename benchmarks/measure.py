@@ -1,0 +1,74 @@
+"""Measure a command: wall time and the peak resident memory of its whole process tree."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+SAMPLE_SECONDS = 0.02
+
+
+@dataclass
+class Measurement:
+    """Wall time in seconds and peak RSS of the process tree in MB."""
+
+    name: str
+    seconds: float
+    peak_rss_mb: float
+    returncode: int
+
+
+def _tree_rss(process: psutil.Process) -> int:
+    total = 0
+    try:
+        processes = [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    for proc in processes:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def measure(name: str, command: list[str], *, cwd: Path | None = None, env: dict | None = None,
+            quiet: bool = True) -> Measurement:
+    """Run ``command`` to completion, sampling the RSS of it and its children every 20 ms."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env,
+        stdout=subprocess.DEVNULL if quiet else None, stderr=subprocess.PIPE if quiet else None,
+    )
+    watched = psutil.Process(process.pid)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(watched))
+            time.sleep(SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    done.set()
+    sampler.join()
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        print(f"{name} failed with exit code {process.returncode}:", file=sys.stderr)
+        if stderr:
+            print(stderr.decode(errors="replace")[-3000:], file=sys.stderr)
+    return Measurement(name, seconds, peak / 1e6, process.returncode)
+
+
+def python_command(code: str) -> list[str]:
+    """Return the command that runs ``code`` with this interpreter."""
+    return [sys.executable, "-c", code]
