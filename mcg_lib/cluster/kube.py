@@ -6,6 +6,7 @@ the kubeconfig (``~/.kube/config`` or $KUBECONFIG), like kubectl.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import urllib3
@@ -26,7 +27,8 @@ def load_api_client() -> client.ApiClient:
         config.load_incluster_config()
     except ConfigException:
         try:
-            config.load_kube_config()
+            # The client reads $KUBECONFIG once, when it is imported; read it at call time instead.
+            config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
         except (ConfigException, FileNotFoundError) as error:
             raise ConfigError(
                 f"no Kubernetes credentials found: {error}",
