@@ -30,6 +30,7 @@ COMMANDS = {
     "serve": "mcg_lib.cli.serve:command",
     "api": "mcg_lib.cli.api:command",
     "cluster": "mcg_lib.cli.cluster:group",
+    "lab": "mcg_lib.cli.lab:command",
 }
 
 
