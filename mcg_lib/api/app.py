@@ -54,6 +54,15 @@ def create_app(settings: ApiSettings) -> FastAPI:
         # The interactive pages load scripts from a CDN; the JSON document is enough.
         docs_url=None,
         redoc_url=None,
+        # FastAPI's OpenTelemetry hooks stay off, even when OTEL_* or
+        # FASTAPI_OTEL_AUTO_CONFIGURE is set: the service sends nothing elsewhere.
+        telemetry={
+            "tracing": False,
+            "metrics": False,
+            "logs": False,
+            "operation_spans": False,
+            "auto_configure": False,
+        },
     )
     app.state.holder = holder
     app.state.searches = searches

@@ -65,8 +65,8 @@ class AccessLogMiddleware:
             log.exception(
                 "request failed: %s %s?%s %s",
                 scope["method"],
-                scope["path"],
-                scope.get("query_string", b"").decode("latin-1")[:200],
+                _printable(scope["path"]),
+                _printable(scope.get("query_string", b"").decode("latin-1")),
                 _format_fields(fields),
             )
             if status == 0:
@@ -82,11 +82,19 @@ class AccessLogMiddleware:
             level,
             "%s %s %d %.1f ms %s",
             scope["method"],
-            scope["path"],
+            _printable(scope["path"]),
             status,
             milliseconds,
             _format_fields(fields),
         )
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    """Escape control characters and cut long text, so a client cannot forge or flood log lines."""
+    if text.isprintable() and len(text) <= limit:
+        return text
+    escaped = text.encode("unicode_escape").decode("ascii")
+    return escaped[:limit] + ("..." if len(escaped) > limit else "")
 
 
 def _format_fields(fields: dict[str, Any]) -> str:

@@ -41,9 +41,11 @@ def _normalise(text: str) -> str | None:
         address = ipaddress.ip_address(text)
     except ValueError:
         return None
-    if address.version == 6 and address.ipv4_mapped is None:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
         return str(ipaddress.ip_network(f"{address}/{_IPV6_PREFIX}", strict=False))
-    return str(address.ipv4_mapped or address)
+    return str(address)
 
 
 class RateLimiter:

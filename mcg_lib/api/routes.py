@@ -61,10 +61,12 @@ def _plain_integer(value: Any) -> Any:
     return value
 
 
+# The bounds come before the validator; in the other order pydantic 2.14
+# writes them into the JSON schema as "ge"/"le" instead of minimum/maximum.
 ArtistId = Annotated[
     int,
+    Field(ge=1, le=ARTIST_ID_MAX, description="Discogs artist id", examples=[3]),
     BeforeValidator(_plain_integer),
-    Field(ge=1, le=ARTIST_ID_MAX, description="Discogs artist id"),
 ]
 
 
@@ -133,6 +135,7 @@ def build_router(settings: ApiSettings, holder: SnapshotHolder, searches: Search
             max_length=QUERY_LENGTH_MAX,
             pattern=_CONTROL_CHARACTERS,
             description="start of an artist's name, any case",
+            examples=["autechre"],
         )
         limit: int = Field(default=10, ge=1, le=SEARCH_LIMIT_MAX)
         ruleset: Ruleset = ruleset_field
@@ -147,8 +150,8 @@ def build_router(settings: ApiSettings, holder: SnapshotHolder, searches: Search
 
     ArtistIdPath = Annotated[  # noqa: N806 - a type alias
         int,
+        Path(ge=1, le=ARTIST_ID_MAX, description="Discogs artist id", examples=[3]),
         BeforeValidator(_plain_integer),
-        Path(ge=1, le=ARTIST_ID_MAX, description="Discogs artist id"),
     ]
 
     def ready_state() -> SnapshotState:
