@@ -18,6 +18,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mcg_lib.errors import PublishError
 from mcg_lib.graph.store import Graph
 
@@ -86,45 +88,74 @@ def write_pairs(folder: Path, chains: dict[tuple[int, int], list[int] | None]) -
 
 
 def node_records(graph: Graph, chains, popular_nodes) -> dict[str, dict[str, Any]]:
-    """Collect the artists, releases and edge roles that the chains and puzzles mention."""
-    artists: dict[str, Any] = {}
-    releases: dict[str, Any] = {}
-    roles: dict[str, list[str]] = {}
+    """Collect the artists, releases and edge roles that the chains and popular.json mention.
 
-    artist_nodes = {int(node) for node in popular_nodes}
-    edges: set[tuple[int, int]] = set()
+    Vectorised over all chains: ids become nodes with one searchsorted, and
+    each edge's position in the release -> artist CSR comes from a binary
+    search run on all edges at once.
+    """
+    release_ids, artist_ids = [], []
     for chain in chains.values():
-        if not chain:
-            continue
-        nodes = [graph.artist_node(a) for a in chain[0::2]]
-        artist_nodes.update(nodes)
-        for index, release_id in enumerate(chain[1::2]):
-            release = _release_node(graph, release_id)
-            edges.add((release, nodes[index]))
-            edges.add((release, nodes[index + 1]))
+        if chain and len(chain) > 1:
+            releases = chain[1::2]
+            release_ids += releases + releases
+            artist_ids += chain[0:-1:2] + chain[2::2]
 
-    for node in sorted(artist_nodes):
-        row = graph.artist_row(node)
-        artists[str(row["artist_id"])] = {"name": row["name"], "name_display": row["name_display"]}
-    for release, artist in sorted(edges):
-        row = graph.release_row(release)
-        key = _release_key(row)
-        releases[key] = {
-            "title": row["title"],
-            "year": row["year"],
-            "formats": row["formats"],
-            "kind": row["kind"],
-            "versions": row["versions"],
-        }
-        roles[f"{key}:{int(graph.artist_ids[artist])}"] = graph.roles(release, artist)
+    edges = np.unique(np.array([release_ids, artist_ids], dtype=np.int64).reshape(2, -1), axis=1)
+    edge_artist_nodes = np.searchsorted(graph.artist_ids, edges[1]).astype(np.int64)
+    edge_release_nodes = _release_nodes(graph, edges[0])
+    positions = _edge_positions(graph, edge_release_nodes, edge_artist_nodes)
+
+    artist_nodes = np.union1d(np.asarray(popular_nodes, dtype=np.int64), edge_artist_nodes)
+    artist_rows = graph.artists.take(artist_nodes).select(["artist_id", "name", "name_display"]).to_pylist()
+    artists = {
+        str(row["artist_id"]): {"name": row["name"], "name_display": row["name_display"]}
+        for row in artist_rows
+    }
+
+    release_nodes = np.unique(edge_release_nodes)
+    columns = ["release_id", "group_id", "title", "year", "formats", "kind", "versions"]
+    releases = {}
+    for row in graph.releases.take(release_nodes).select(columns).to_pylist():
+        releases[_release_key(row)] = {key: row[key] for key in ("title", "year", "formats", "kind", "versions")}
+
+    role_sets = graph.role_sets
+    edge_role_sets = graph.edge_role_sets[positions]
+    roles = {
+        f"{release_id}:{artist_id}": list(role_sets[role_set])
+        for release_id, artist_id, role_set in zip(
+            edges[0].tolist(), edges[1].tolist(), edge_role_sets.tolist(), strict=True
+        )
+    }
     return {"artists": artists, "releases": releases, "roles": roles}
 
 
-def _release_node(graph: Graph, release_id: int) -> int:
-    if release_id >= 0:
-        return graph.release_node(release_id)
-    group_ids = graph.releases.column("group_id").to_pylist()
-    return group_ids.index(-release_id)
+def _release_nodes(graph: Graph, release_ids: np.ndarray) -> np.ndarray:
+    """Map release ids to nodes; negative ids stand for group-membership nodes (-group id)."""
+    real = graph.release_count - graph.membership_count
+    nodes = np.searchsorted(graph.release_ids[:real], release_ids).astype(np.int64)
+    memberships = np.flatnonzero(release_ids < 0)
+    if len(memberships):
+        group_ids = graph.releases.column("group_id").to_numpy(zero_copy_only=False)[real:]
+        order = np.argsort(group_ids)
+        found = np.searchsorted(group_ids[order], -release_ids[memberships])
+        nodes[memberships] = real + order[found]
+    return nodes
+
+
+def _edge_positions(graph: Graph, release_nodes: np.ndarray, artist_nodes: np.ndarray) -> np.ndarray:
+    """Return the index of each (release node, artist node) edge in the release -> artist CSR."""
+    targets = graph.by_release.targets
+    low = graph.by_release.offsets[release_nodes].astype(np.int64)
+    high = graph.by_release.offsets[release_nodes + 1].astype(np.int64)
+    while True:
+        open_ranges = low < high
+        if not open_ranges.any():
+            return low
+        middle = (low + high) // 2
+        right = open_ranges & (targets[np.minimum(middle, len(targets) - 1)] < artist_nodes)
+        low = np.where(right, middle + 1, low)
+        high = np.where(open_ranges & ~right, middle, high)
 
 
 def _release_key(row: dict[str, Any]) -> str:
