@@ -103,7 +103,10 @@ def _visit(
         _add_file(prefix, artists, leaf=True, ordered=ordered, result=result)
         return
 
-    exact = {artist for key, artist in keys if key == prefix}
+    # Artists whose whole key is the prefix have no longer prefix to be found
+    # under, so they join the top ones, up to the size of a file.
+    exact = sorted({artist for key, artist in keys if key == prefix})
+    exact = set(exact[: AUTOCOMPLETE_LEAF_ARTISTS - AUTOCOMPLETE_TOP_ARTISTS])
     top = set(artists[:AUTOCOMPLETE_TOP_ARTISTS])
     _add_file(prefix, sorted(top | exact), leaf=False, ordered=ordered, result=result)
 

@@ -9,6 +9,7 @@ root of the deployment. Directory listings are off.
 from __future__ import annotations
 
 import ipaddress
+import sys
 import threading
 from functools import partial
 from http import HTTPStatus
@@ -92,6 +93,20 @@ class SiteHandler(SimpleHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
 
+class SiteServer(ThreadingHTTPServer):
+    """A threaded server that logs clients hanging up mid-response instead of printing tracebacks."""
+
+    daemon_threads = True
+    base_path = "/"
+
+    def handle_error(self, request, client_address) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, (BrokenPipeError, ConnectionResetError)):
+            log.debug("client %s closed the connection early: %s", client_address[0], error)
+            return
+        log.exception("error while serving a request from %s", client_address[0])
+
+
 def normalise_base_path(base_path: str) -> str:
     """Return the prefix as "/" or "/segment/.../", raising ConfigError on anything else."""
     base_path = "/" + base_path.strip("/") + "/" if base_path.strip("/") else "/"
@@ -105,23 +120,22 @@ def normalise_base_path(base_path: str) -> str:
 
 def make_server(
     site: Path, host: str = "127.0.0.1", port: int = 8080, base_path: str = "/"
-) -> ThreadingHTTPServer:
+) -> SiteServer:
     """Bind a threaded server for ``site``; port 0 picks a free port."""
     base_path = normalise_base_path(base_path)
     handler = partial(
         SiteHandler, directory=str(site), rules=read_headers(site / "_headers"), base_path=base_path
     )
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    server.base_path = base_path  # type: ignore[attr-defined]
+    server = SiteServer((host, port), handler)
+    server.base_path = base_path
     return server
 
 
-def server_url(server: ThreadingHTTPServer) -> str:
+def server_url(server: SiteServer) -> str:
     """Return the URL of the site a server serves."""
     host, port = server.server_address[:2]
     shown = f"[{host}]" if ":" in str(host) else host
-    return f"http://{shown}:{port}{getattr(server, 'base_path', '/')}"
+    return f"http://{shown}:{port}{server.base_path}"
 
 
 def is_loopback(host: str) -> bool:

@@ -7,7 +7,7 @@ const DELAY_MS = 120;
 
 /**
  * Build a combobox.
- * options: {label, placeholder, source(text) -> Promise<items>, describe(item) -> {text, detail},
+ * options: {label, placeholder, source(text) -> Promise<items>, describe(item) -> {text, detail, key},
  *           onSelect(item), onError(error)}
  */
 export function combobox(options) {
@@ -63,10 +63,10 @@ export function combobox(options) {
     items = found;
     clear(list);
     found.forEach((item, index) => {
-      const { text, detail } = options.describe(item);
+      const { text, detail, key } = options.describe(item);
       const option = h(
         'li',
-        { id: `${listId}-${index}`, role: 'option', 'aria-selected': 'false', class: 'option' },
+        { id: `${listId}-${index}`, role: 'option', 'aria-selected': 'false', class: 'option', 'data-key': key },
         h('span', { class: 'option-name', text }),
         detail ? h('span', { class: 'option-detail', text: detail }) : null,
       );

@@ -13,9 +13,12 @@ function linkOf(release, fromRoles, artist) {
   };
 }
 
+// A release without artist_count (an API answer may omit it) counts as capped.
 function isCapped(entry, releases) {
   const listed = (entry.offset || 0) + entry.releases.length;
-  return entry.total > listed || releases.some((release) => (release.artist_count || 0) > release.artists.length + 1);
+  return entry.total > listed || releases.some(
+    (release) => release.artist_count === undefined || release.artist_count > release.artists.length + 1,
+  );
 }
 
 function searchEntry(entry, otherId, wanted) {

@@ -16,7 +16,7 @@ import { share, shareText } from './share.js';
 const RELEASES_SHOWN = 8;
 
 function describeArtist(artist) {
-  return { text: artistLabel(artist), detail: artist.detail || artist.hint || '' };
+  return { text: artistLabel(artist), detail: artist.detail || artist.hint || '', key: artist.id };
 }
 
 function roleText(roles) {

@@ -93,7 +93,7 @@ export function renderFreeSetup(container, { dataset, ruleset, remember, onError
       label,
       placeholder: 'Type an artist name',
       source: (text) => findArtists(dataset, text, 8),
-      describe: (artist) => ({ text: artistLabel(artist), detail: artist.hint || '' }),
+      describe: (artist) => ({ text: artistLabel(artist), detail: artist.hint || '', key: artist.id }),
       onSelect: (artist) => {
         chosen[role] = artist;
         remember(artist);
