@@ -243,6 +243,7 @@ def test_neighbours_release_shape(client, sample_root, artist_ids):
         release_node = graph.release_node(release["id"])
         assert release["roles"] == graph.roles(release_node, node)
         others = [a for a in graph.artists_of(release_node) if a != node]
+        assert release["artist_count"] == len(others) + 1
         assert len(release["artists"]) == min(len(others), 20)
         popularity = [
             graph.artist_row(graph.artist_node(a["id"]))["popularity"] for a in release["artists"]
@@ -251,6 +252,20 @@ def test_neighbours_release_shape(client, sample_root, artist_ids):
         for other in release["artists"]:
             assert other["id"] != artist_id
             assert other["roles"] == graph.roles(release_node, graph.artist_node(other["id"]))
+
+
+def test_neighbours_match_static_export(client, sample_root, artist_ids):
+    """The game reads API pages and the site's static neighbour files alike."""
+    from mcg_lib.export.neighbours import NeighbourBuilder
+    from mcg_lib.export.nodes import NodeReader
+
+    graph = open_graph(sample_root, SNAPSHOT, "all-credits")
+    builder = NeighbourBuilder(NodeReader(graph))
+    for artist_id in artist_ids["popular"][:3] + artist_ids["random"][:3]:
+        static = builder.entry(graph.artist_node(artist_id), release_cap=100, artist_cap=20)
+        params = {"limit": 100}
+        served = client.get(f"/v1/artists/{artist_id}/neighbours", params=params).json()
+        assert served == static, artist_id
 
 
 def test_neighbours_offset_past_end_is_empty(client, artist_ids):

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from mcg_lib.api.rows import BatchedTable, NumberColumn
 from mcg_lib.graph import Graph
+from mcg_lib.graph.csr import gather_neighbors
 
 # Other artists listed per release in a neighbours page, most popular first.
 ARTISTS_PER_RELEASE = 20
@@ -23,7 +24,6 @@ ARTISTS_PER_RELEASE = 20
 _NODE_BITS = 31
 _POPULARITY_BITS = 31
 _POPULARITY_MAX = (1 << _POPULARITY_BITS) - 1
-_UNKNOWN_YEAR = np.iinfo(np.int32).max
 
 
 def hint_text(title: str | None, year: int | None) -> str:
@@ -59,7 +59,8 @@ class ServedGraph:
             ],
         )
         self._releases = BatchedTable(
-            graph.releases, ["release_id", "title", "year", "formats", "versions", "group_id"]
+            graph.releases,
+            ["release_id", "title", "year", "formats", "versions", "kind", "group_id"],
         )
         self._name_keys = graph.artist_names.column("key")
         self._name_nodes = graph.artist_names.column("node")
@@ -131,34 +132,31 @@ class ServedGraph:
     def neighbours(self, node: int, offset: int, limit: int) -> dict[str, Any]:
         """Return one page of the releases of an artist, each with its other artists.
 
-        Releases come most popular first: most versions of their master, then
-        earliest year (unknown years last), then lowest release id. Each
-        release lists up to ARTISTS_PER_RELEASE other artists, most popular
-        first, then by lowest id.
+        The body has the shape of the site's static neighbour files, and the
+        same order: releases with the most versions of their master first,
+        then the highest summed popularity of their credited artists, then
+        the lowest release id. Each release lists up to ARTISTS_PER_RELEASE
+        other artists, most popular first, then by lowest id, and counts all
+        its artists in ``artist_count``.
         """
         releases = np.asarray(self.graph.releases_of(node), dtype=np.int64)
         page = self._order_releases(releases)[offset : offset + limit]
         rows = self._releases.rows(page)
 
-        others = [self._top_artists(release, node) for release in page.tolist()]
-        flat = [other for group in others for other in group]
+        others = [self._other_artists(release, node) for release in page.tolist()]
+        shown = [group[:ARTISTS_PER_RELEASE] for group in others]
+        flat = [other for group in shown for other in group]
         names = dict(zip(flat, self._names(flat), strict=True))
 
         items = []
-        for release, row, group in zip(page.tolist(), rows, others, strict=True):
-            artists = [
-                {**names[other], "roles": self.graph.roles(release, other)} for other in group
+        for release, row, group, listed in zip(page.tolist(), rows, others, shown, strict=True):
+            item = _release_item(row)
+            item["roles"] = self.graph.roles(release, node)
+            item["artist_count"] = len(group) + 1
+            item["artists"] = [
+                {**names[other], "roles": self.graph.roles(release, other)} for other in listed
             ]
-            items.append(
-                {
-                    "id": _release_id(row),
-                    "title": row["title"],
-                    "year": row["year"],
-                    "formats": row["formats"],
-                    "roles": self.graph.roles(release, node),
-                    "artists": artists,
-                }
-            )
+            items.append(item)
         return {
             "artist": self.summaries([node])[0],
             "ruleset": self.ruleset,
@@ -171,16 +169,17 @@ class ServedGraph:
     def _order_releases(self, releases: np.ndarray) -> np.ndarray:
         if len(releases) == 0:
             return releases
-        versions = self._releases.numbers("versions", releases, fill=0)
-        years = self._releases.numbers("year", releases, fill=_UNKNOWN_YEAR)
+        credited, source = gather_neighbors(self.graph.by_release, releases)
+        summed = np.bincount(source, weights=self.popularity[credited], minlength=len(releases))
+        versions = self._releases.numbers("versions", releases, fill=1)
         # np.lexsort sorts by its last key first.
-        return releases[np.lexsort((releases, years, -versions))]
+        return releases[np.lexsort((releases, -summed, -versions))]
 
-    def _top_artists(self, release: int, artist: int) -> list[int]:
+    def _other_artists(self, release: int, artist: int) -> list[int]:
         nodes = np.asarray(self.graph.artists_of(release), dtype=np.int64)
         nodes = nodes[nodes != artist]
         order = np.lexsort((nodes, -self.popularity[nodes]))
-        return nodes[order[:ARTISTS_PER_RELEASE]].tolist()
+        return nodes[order].tolist()
 
     def _names(self, nodes: list[int]) -> list[dict[str, Any]]:
         return [
@@ -199,10 +198,14 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _release_id(row: dict[str, Any]) -> int:
-    # NOTE: a group-membership node (rulesets with link_group_members) has no
-    # release id, so it is listed under the group's artist id.
-    return row["release_id"] if row["release_id"] is not None else row["group_id"]
+def _release_item(row: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": row["release_id"]}
+    if row["kind"] == "membership":
+        # A group-membership node (rulesets that link members to their group)
+        # has no release id; it is listed under the group's artist id.
+        item = {"id": row["group_id"], "kind": "membership"}
+    item.update({"title": row["title"], "year": row["year"], "formats": row["formats"]})
+    return item
 
 
 def _first_false(

@@ -105,10 +105,12 @@ class CorsMiddleware:
     """Allow the configured site origin to GET; answer its preflight requests.
 
     Every response carries Access-Control-Allow-Origin with the one allowed
-    origin, whatever the request's Origin: Cloudflare's cache ignores
-    ``Vary: Origin``, so a header that depended on the request could be
-    cached for one caller and replayed to another. Browsers on any other
-    origin see a mismatch and block the response.
+    origin, whatever the request's Origin. Cloudflare's cache honours
+    ``Vary`` only where a Cache Rule enables it
+    (https://developers.cloudflare.com/cache/concepts/vary/), so a header
+    that depended on the request could be cached for one caller and served
+    to another. Browsers on any other origin see a mismatch and block the
+    response.
     """
 
     ALLOWED_HEADERS = frozenset({"if-none-match", "accept", "accept-language", "content-language"})

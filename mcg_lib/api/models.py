@@ -41,11 +41,15 @@ class CreditedArtist(BaseModel):
 
 
 class NeighbourRelease(BaseModel):
-    id: int
+    id: int = Field(description="release id, or the group's artist id for a membership")
+    kind: Literal["membership"] | None = Field(
+        default=None, description='only for a group membership: "membership"'
+    )
     title: str | None
     year: int | None
     formats: str | None
     roles: list[str] = Field(description="roles of the requested artist on this release")
+    artist_count: int = Field(description="artists linked to the release, this one included")
     artists: list[CreditedArtist] = Field(
         description="other artists on the release, most popular first, at most 20"
     )
