@@ -50,7 +50,7 @@ TABLES = ("artists", "releases", "release_credits", "masters", "release_formats"
 DEFAULT_RELEASES = 17_000_000
 DEFAULT_ARTISTS = 9_000_000
 DEFAULT_EDGES = 75_000_000
-CHUNK_RELEASES = 500_000
+CHUNK_RELEASES = 250_000
 ARTIST_PART_ROWS = 2_000_000
 PARQUET_COMPRESSION = "zstd"
 
@@ -138,18 +138,19 @@ class ArtistPopulation:
         self.pseudo = np.isin(self.ids, TABLE_PSEUDO)
         n = len(self.ids)
 
-        self.family = rng.choice(5, size=n, p=CLASS_SHARES).astype(np.int64)
+        self.family = rng.choice(5, size=n, p=CLASS_SHARES).astype(np.int8)
         genre_weights = np.array([g[1] for g in vocab.GENRES], dtype=np.float64)
-        self.genre = rng.choice(N_GENRES, size=n, p=genre_weights / genre_weights.sum()).astype(
-            np.int64
-        )
+        genre_p = genre_weights / genre_weights.sum()
+        self.genre = rng.choice(N_GENRES, size=n, p=genre_p).astype(np.int8)
         self.is_group = (self.family == PERFORMER) & (rng.random(n) < GROUP_SHARE) & ~self.pseudo
         self.one_off = (rng.random(n) < ONE_OFF_SHARE) & ~self.pseudo
 
         regular_names, regular_display = names.artist_names(rng, self.is_group[~self.pseudo])
         self.names = _merge_pseudo(self.ids, self.pseudo, regular_names)
-        self.display = _merge_pseudo(self.ids, self.pseudo, regular_display)
-        self.variant = _name_variants(rng, self.display)
+        # Display names are derived again when the artists table is written,
+        # so that only two string columns of millions of names stay in memory.
+        self.variant = _name_variants(rng, _merge_pseudo(self.ids, self.pseudo, regular_display))
+        del regular_names, regular_display
         self._build_pools(rng)
         self.index_of = {int(self.ids[k]): int(k) for k in np.flatnonzero(self.pseudo)}
 
@@ -157,7 +158,7 @@ class ArtistPopulation:
         drawable = np.flatnonzero(~self.pseudo & ~self.one_off)
         if len(drawable) == 0:
             drawable = np.flatnonzero(~self.pseudo)
-        pool = self.family[drawable] * N_GENRES + self.genre[drawable]
+        pool = self.family[drawable].astype(np.int64) * N_GENRES + self.genre[drawable]
         weight = zipf_weights(pool, rng.random(len(drawable)))
         order = np.lexsort((rng.random(len(drawable)), pool))
         self.members = drawable[order]
@@ -255,11 +256,29 @@ def _credit_counts(
     Every release gets one main credit; the rest are spread with a heavy tail.
     """
     if releases == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32)
     if edges < releases:
-        return rng.multinomial(edges, np.full(releases, 1.0 / releases)).astype(np.int64)
-    weight = rng.gamma(0.8, 1.0, size=releases) * np.where(compilation, 2.5, 1.0)
-    return 1 + rng.multinomial(edges - releases, weight / weight.sum()).astype(np.int64)
+        counts = np.zeros(releases, dtype=np.int32)
+        counts[rng.choice(releases, size=edges, replace=False)] = 1
+        return counts
+    expected = rng.gamma(0.8, 1.0, size=releases)
+    expected[compilation] *= 2.5
+    expected *= (edges - releases) / expected.sum()
+    counts = rng.poisson(expected).astype(np.int32)
+    del expected
+    counts += 1
+
+    # Move the Poisson total onto the exact number of rows asked for.
+    difference = edges - int(counts.sum(dtype=np.int64))
+    while difference:
+        if difference > 0:
+            np.add.at(counts, rng.integers(0, releases, difference), 1)
+        else:
+            above_one = np.flatnonzero(counts > 1)
+            take = rng.choice(above_one, size=min(-difference, len(above_one)), replace=False)
+            counts[take] -= 1
+        difference = edges - int(counts.sum(dtype=np.int64))
+    return counts
 
 
 def write_catalog(
@@ -377,7 +396,9 @@ def _write_artists(writer: PartWriter, population: ArtistPopulation, seed: int) 
             {
                 "artist_id": pa.array(population.ids[start:stop]),
                 "name": population.names.slice(start, size),
-                "name_display": population.display.slice(start, size),
+                "name_display": pc.replace_substring_regex(
+                    population.names.slice(start, size), r" \(\d+\)$", ""
+                ),
                 "realname": realname,
                 "profile": profile,
                 "data_quality": _data_quality(rng, size),
@@ -414,24 +435,15 @@ def _write_releases(
     n = stop - start
     master = plan.master_of[start:stop]
     has_master = master >= 0
-    own_titles = names.titles(rng, n)
-    title = pc.if_else(
-        pa.array(has_master), plan.master_titles.take(pa.array(np.maximum(master, 0))), own_titles
-    )
-    year = plan.year[start:stop].astype(np.int32)
-    released = _released(rng, year)
+    # Releases of a master carry the master's title.
+    master_title = plan.master_titles.take(pa.array(np.maximum(master, 0)))
+    title = pc.if_else(pa.array(has_master), master_title, names.titles(rng, n))
+
     countries = pa.array([c for c, _ in vocab.COUNTRIES])
-    country = pc.if_else(
-        pa.array(rng.random(n) < 0.97),
-        countries.take(pa.array(_choice(rng, vocab.COUNTRIES, n))),
-        pa.nulls(n, pa.string()),
-    )
-    notes_values = pa.array(NOTES)
-    notes = pc.if_else(
-        pa.array(rng.random(n) < 0.4),
-        notes_values.take(pa.array(rng.integers(0, len(NOTES), n))),
-        pa.nulls(n, pa.string()),
-    )
+    country = _sometimes(rng, 0.97, countries.take(pa.array(_choice(rng, vocab.COUNTRIES, n))))
+    notes = _sometimes(rng, 0.4, pa.array(NOTES).take(pa.array(rng.integers(0, len(NOTES), n))))
+    released = _released(rng, plan.year[start:stop].astype(np.int32))
+
     writer.write(
         {
             "release_id": pa.array(plan.ids[start:stop]),
@@ -445,6 +457,12 @@ def _write_releases(
             **released,
         }
     )
+
+
+def _sometimes(rng: np.random.Generator, share: float, values: pa.Array) -> pa.Array:
+    """Keep each value with probability ``share`` and make the others null."""
+    keep = pa.array(rng.random(len(values)) < share)
+    return pc.if_else(keep, values, pa.nulls(len(values), values.type))
 
 
 def _released(rng: np.random.Generator, year: np.ndarray) -> dict[str, pa.Array]:

@@ -92,7 +92,7 @@ def credit_rows(
     one_offs: np.ndarray,
 ) -> dict[str, pa.Array]:
     """Return the credit columns of releases ``start`` to ``stop``, in the ingest's row order."""
-    counts = plan.credits[start:stop]
+    counts = plan.credits[start:stop].astype(np.int64)
     total = int(counts.sum())
     release = np.repeat(np.arange(start, stop), counts)
     position = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)

@@ -82,31 +82,34 @@ class EntityBuilder:
         parts.append(f"<id>{world.label_ids[index]}</id>")
         if not (index == labels.retired and era.name == "2025"):
             parts.append(f"<name>{world.xml_label_names[index]}</name>")
+
         display = labels.display[index]
         if rng.chance(0.15):
             parts.append(f"<contactinfo>{self.text.contact_info(rng, display)}</contactinfo>")
         if rng.chance(0.3):
             parts.append(f"<profile>{self.text.label_profile(rng, index)}</profile>")
         parts.append(f"<data_quality>{rng.weighted(DATA_QUALITY)}</data_quality>")
+
         parent = int(labels.parent[index])
         if parent >= 0:
-            parts.append(
-                f'<parentLabel id="{world.label_ids[parent]}">'
-                f"{world.xml_label_names[parent]}</parentLabel>"
-            )
+            parent_name = world.xml_label_names[parent]
+            parts.append(f'<parentLabel id="{world.label_ids[parent]}">{parent_name}</parentLabel>')
         if rng.chance(0.18):
             urls = self.text.urls(rng, display)
             parts.append("<urls>" + "".join(f"<url>{u}</url>" for u in urls) + "</urls>")
-        offsets, targets = labels.sublabels
-        children = targets[offsets[index] : offsets[index + 1]].tolist()
-        if children:
-            inner = "".join(
-                f'<label id="{world.label_ids[c]}">{world.xml_label_names[c]}</label>'
-                for c in children
-            )
-            parts.append(f"<sublabels>{inner}</sublabels>")
+        parts.append(self._sublabels(index))
         parts.append("</label>")
         return "".join(parts)
+
+    def _sublabels(self, index: int) -> str:
+        world = self.world
+        offsets, targets = world.labels.sublabels
+        children = targets[offsets[index] : offsets[index + 1]].tolist()
+        if not children:
+            return ""
+        ids, xml_names = world.label_ids, world.xml_label_names
+        inner = "".join(f'<label id="{ids[c]}">{xml_names[c]}</label>' for c in children)
+        return f"<sublabels>{inner}</sublabels>"
 
     def master(self, m: int) -> str:
         """Return the XML of master ``m``, with the main artists and title of its releases."""

@@ -67,7 +67,7 @@ class MainCredit:
 
 @dataclass(slots=True)
 class Core:
-    """What the releases of one master share."""
+    """The kind, genre, year, title, main artists and tracks shared by the releases of a master."""
 
     kind: str
     genre: int

@@ -1,10 +1,10 @@
 """Seeded random draws that give the same values for the same seed.
 
 Only ``random.Random.random()`` is used, because Python guarantees its
-sequence for a given integer seed across versions; the helpers that turn it
-into choices live here rather than in the standard library, whose
-``choice``/``randrange`` algorithms may change. numpy generators are seeded
-from the same root seed through ``derive_seed``.
+sequence for a given integer seed across versions. The helpers that turn it
+into choices live here, because the standard library's ``choice`` and
+``randrange`` algorithms may change. numpy generators are seeded from the
+same root seed through ``derive_seed``.
 """
 
 from __future__ import annotations

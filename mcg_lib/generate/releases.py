@@ -93,6 +93,16 @@ IDENTIFIER_DESCRIPTIONS = (
 )
 VIDEO_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 NO_MAIN_ARTISTS = 0.001
+# Chance that a writer credit reuses a writer already on the release.
+CREW_REUSE = {
+    ALBUM: 0.6,
+    SINGLE: 0.7,
+    EP: 0.6,
+    COMPILATION: 0.2,
+    MIX: 0.2,
+    CLASSICAL: 0.8,
+    BOX: 0.2,
+}
 
 
 class ReleaseBuilder:
@@ -110,6 +120,7 @@ class ReleaseBuilder:
         """Return the XML of the release at ``index``, starting on a new line."""
         world, plan, rng, era = self.world, self.plan, self.rng, self.era
         world.progress = index
+        self.crew: dict[int, list[int]] = {}
         master = int(plan.master_of[index])
         if master >= 0:
             core = plan.master_core(master)
@@ -252,9 +263,8 @@ class ReleaseBuilder:
                 else:
                     track.extras.append(credit_for(world, rng, featured, "Featuring"))
             if rng.chance(0.08):
-                track.extras.append(
-                    draw_credit(world, rng, STUDIO, core.genre, role_text(rng, ROLE_TABLES[STUDIO]))
-                )
+                role = role_text(rng, ROLE_TABLES[STUDIO])
+                track.extras.append(self._crew_credit(STUDIO, core.genre, role, 0.7))
             if core.genre == vocab.FOLK and rng.chance(0.1):
                 track.extras.append(Credit(world.pseudo(vocab.TRADITIONAL), role="Written-By"))
 
@@ -270,7 +280,7 @@ class ReleaseBuilder:
                 else:
                     track.extras.append(self._writer(core))
             if rng.chance(0.3):
-                track.extras.append(draw_credit(world, rng, STUDIO, core.genre, "Producer"))
+                track.extras.append(self._crew_credit(STUDIO, core.genre, "Producer", 0.4))
             if rng.chance(0.1):
                 remixer = world.draw_artist(rng, PERFORMER, core.genre)
                 track.title = f"{track.title} ({esc(world.artists.display[remixer])} Remix)"
@@ -332,6 +342,23 @@ class ReleaseBuilder:
             _renumber(tracks, scheme, discs)
         return tracks
 
+    def _crew_credit(
+        self, family: int, genre: int, role: str, reuse: float, tracks: str = ""
+    ) -> Credit:
+        """Credit an artist of ``family``, often one already credited on this release.
+
+        Real releases credit the same producer, engineer or writer on many
+        tracks, which keeps the number of distinct artists per release low.
+        """
+        world, rng = self.world, self.rng
+        crew = self.crew.setdefault(family, [])
+        if crew and rng.chance(reuse):
+            return credit_for(world, rng, rng.pick(crew), role, tracks)
+        credit = draw_credit(world, rng, family, genre, role, tracks)
+        if credit.artist >= 0:
+            crew.append(credit.artist)
+        return credit
+
     def _writer(self, core: Core) -> Credit:
         world, rng = self.world, self.rng
         role = role_text(rng, ROLE_TABLES[WRITER], 1)
@@ -346,7 +373,7 @@ class ReleaseBuilder:
             return credit_for(world, rng, lead, role)
         if rng.chance(0.004):
             return Credit(world.pseudo(vocab.ANONYMOUS), role=role)
-        return draw_credit(world, rng, WRITER, core.genre, role)
+        return self._crew_credit(WRITER, core.genre, role, CREW_REUSE[core.kind])
 
     # Release-level credits
 
@@ -359,9 +386,8 @@ class ReleaseBuilder:
         low, high = STUDIO_CREDITS[kind]
         for _ in range(rng.between(low, high)):
             ranges = track_ranges(rng, playable) if rng.chance(0.15) else ""
-            credits.append(
-                draw_credit(world, rng, STUDIO, genre, role_text(rng, ROLE_TABLES[STUDIO]), ranges)
-            )
+            role = role_text(rng, ROLE_TABLES[STUDIO])
+            credits.append(self._crew_credit(STUDIO, genre, role, 0.3, ranges))
 
         leads = [c.artist for c in main if c.artist >= 0 and not world.artists.pseudo[c.artist]]
         if leads and kind in (ALBUM, SINGLE, EP) and rng.chance(0.25):
@@ -375,9 +401,8 @@ class ReleaseBuilder:
             credits.extend(credit_for(world, rng, m, instrument_text(rng)) for m in members)
         elif kind in (ALBUM, CLASSICAL):
             for _ in range(rng.between(0, 4)):
-                credits.append(
-                    draw_credit(world, rng, SESSION, genre, role_text(rng, ROLE_TABLES[SESSION]))
-                )
+                role = role_text(rng, ROLE_TABLES[SESSION])
+                credits.append(self._crew_credit(SESSION, genre, role, 0.2))
 
         if kind in (ALBUM, EP) and rng.chance(0.3):
             writer = self._writer(core)

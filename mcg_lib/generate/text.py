@@ -10,10 +10,27 @@ from __future__ import annotations
 from mcg_lib.generate import vocab
 from mcg_lib.generate.plan import Core
 from mcg_lib.generate.rand import Rng
-from mcg_lib.generate.world import MASTERING, STUDIO_CO, World
+from mcg_lib.generate.world import (
+    DISTRIBUTOR,
+    LABEL,
+    MASTERING,
+    PRESSING,
+    PUBLISHER,
+    SERIES,
+    STUDIO_CO,
+    World,
+)
 from mcg_lib.generate.xmlout import Era, esc
 
 VIDEO_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+COMPANY_PROFILES = {
+    STUDIO_CO: "Recording studio",
+    MASTERING: "Mastering and lacquer cutting studio",
+    PRESSING: "Pressing plant",
+    PUBLISHER: "Music publisher",
+    DISTRIBUTOR: "Distributor",
+    SERIES: "Series of releases",
+}
 URL_FORMS = (
     "https://www.facebook.com/{slug}",
     "https://{slug}.bandcamp.com",
@@ -222,14 +239,19 @@ class Text:
         return esc("\r\n".join(lines))
 
     def label_profile(self, rng: Rng, label: int) -> str:
+        """Return an escaped profile: what the label or company is, its parent, who runs it."""
         world = self.world
         labels = world.labels
-        lines = [
-            f"{vocab.GENRES[labels.genre[label]][0]} label founded in {rng.between(1955, 2020)}."
-        ]
+        founded = rng.between(1955, 2020)
+        if labels.kind[label] == LABEL:
+            genre = vocab.GENRES[labels.genre[label]][0]
+            lines = [f"{genre} label founded in {founded}."]
+        else:
+            what = COMPANY_PROFILES[int(labels.kind[label])]
+            lines = [f"{what} in {rng.pick(vocab.CITIES)}, active since {founded}."]
         if labels.parent[label] >= 0:
             lines.append(f"A [l={labels.display[labels.parent[label]]}] company.")
         if rng.chance(0.3):
-            artist, name = self._artist_name(rng)
+            _, name = self._artist_name(rng)
             lines.append(f"Run by [a={name}].")
         return esc(line_end(rng).join(lines))

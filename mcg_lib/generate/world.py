@@ -2,16 +2,16 @@
 
 Sizes follow the proportions of real dumps (about 0.55 artists, 0.15 labels
 and 0.13 masters per release). Each artist has a credit family (performer,
-session player, studio, writer, visual) and a home genre; credits are drawn
-from the matching pool with power-law weights, so a few hubs collect
-thousands of credits while most artists appear once or twice:
+session player, studio, writer, visual) and a home genre. A credit is drawn
+from the pool of its family and genre with power-law weights, so a few hubs
+collect thousands of credits while most artists appear once or twice:
 
-* regular artists carry a Zipf-like weight ``(rank + 8) ** -1``;
-* one-off artists (about 45 %) sit in a queue per pool and are credited the
-  first time the queue is drawn from, at a rate that empties the queue by
-  the end of the month.
+* regular artists carry a Zipf-like weight ``(rank + 10) ** -1`` inside their pool;
+* one-off artists (about 55 %) wait in a queue per pool and get a single
+  credit each: a draw from the pool takes the next of them at the rate that
+  empties the queue by the last release.
 
-Cross-genre draws (15 %) and shared session players, studios and group
+Cross-genre draws (8 %) and shared session players, studios and group
 members keep the credit graph in one large connected component.
 """
 
@@ -29,22 +29,16 @@ from mcg_lib.generate.xmlout import esc
 
 PERFORMER, SESSION, STUDIO, WRITER, VISUAL = range(5)
 CLASS_SHARES = (0.45, 0.20, 0.15, 0.14, 0.06)
-ONE_OFF_SHARE = 0.45
+ONE_OFF_SHARE = 0.55
 GROUP_SHARE = 0.25  # of performers
-ZIPF_OFFSET = 8.0
+ZIPF_OFFSET = 10.0
 ZIPF_EXPONENT = 1.0
-SAME_GENRE = 0.85
+SAME_GENRE = 0.92
 
 LABEL_KIND_SHARES = (0.62, 0.10, 0.04, 0.05, 0.10, 0.05, 0.04)
-LABEL, STUDIO_CO, MASTERING, PRESSING, PUBLISHER, DISTRIBUTOR, SERIES = range(7)
-assert names.LABEL_KINDS == (
-    "label",
-    "studio",
-    "mastering",
-    "pressing",
-    "publisher",
-    "distributor",
-    "series",
+# Label kinds, in the order of names.LABEL_KINDS.
+LABEL, STUDIO_CO, MASTERING, PRESSING, PUBLISHER, DISTRIBUTOR, SERIES = range(
+    len(names.LABEL_KINDS)
 )
 
 MIN_ARTISTS = 80

@@ -1,4 +1,4 @@
-"""How each dump era writes elements: escaping, empty elements and credits.
+"""Serialisation rules of each dump era: escaping, empty elements and credits.
 
 The raw dumps are written without an XML declaration, in raw UTF-8, with only
 ``&``, ``<`` and ``>`` escaped in text (quotes stay raw) and carriage returns
