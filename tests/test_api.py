@@ -1,8 +1,8 @@
 """The fallback API against real uvicorn servers on 127.0.0.1, over graphs built from real samples.
 
-The main server is ``mcg api`` in a child process with two workers; tests
-that need settings the command line does not offer (a zero timeout) run
-uvicorn in a thread of the test process.
+The main server is ``mcg api`` in a child process with two workers. Tests
+that need settings the command line does not offer, such as a zero timeout,
+run uvicorn in a thread of the test process.
 """
 
 from __future__ import annotations
@@ -635,7 +635,7 @@ def test_openapi_lists_endpoints_and_rulesets(client):
 
 
 def test_one_log_line_per_request(api, client, artist_ids):
-    # No other test asks for this pair in this order.
+    # No other test requests this pair in this order.
     b, a = artist_ids["random"][1:3]
     client.get("/v1/path", params={"from": a, "to": b, "ruleset": "all-credits"})
     client.get("/v1/artists/abc")
@@ -656,7 +656,7 @@ def test_one_log_line_per_request(api, client, artist_ids):
 
 
 def test_crash_answers_json_500_and_logs_context(sample_root):
-    """A route that raises stands in for a bug; it is added to a real app for this test only."""
+    """A route that raises plays the part of a bug; it is added to a real app for this test only."""
     import logging
 
     server = ThreadedServer(settings_for(sample_root))

@@ -1,8 +1,8 @@
 """Property-based tests of the API's OpenAPI surface with schemathesis, against a real server.
 
 Schemathesis generates valid and invalid requests for every operation of
-the OpenAPI document; each answer must be a documented status with a body
-that matches the document, and never a 5xx.
+the OpenAPI document. Each response must have a documented status and a
+body that matches the document, and never a 5xx status.
 
 NOTE: the document is built in this process when the module is imported,
 and a test checks that the server publishes the same one. Loading it from

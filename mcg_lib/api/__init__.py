@@ -1,7 +1,7 @@
 """The fallback API: a small, read-only HTTP service over one graph snapshot.
 
-The static site answers popular pairs from files; this service answers the
-rest, behind a Cloudflare Tunnel. ``mcg api`` starts it with uvicorn;
+The static site serves popular pairs from files, and this service serves
+the rest, behind a Cloudflare Tunnel. ``mcg api`` starts it with uvicorn;
 ``docs/api.md`` describes the endpoints, errors, caching and the snapshot switch.
 
 Public API::

@@ -153,7 +153,7 @@ def describe_validation_error(item: dict[str, Any]) -> str:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """Return the OpenAPI document, with FastAPI's 422 replaced by the 400 this API answers."""
+    """Return the OpenAPI document, with FastAPI's 422 replaced by the 400 this API returns."""
     if app.openapi_schema:
         return app.openapi_schema
     from fastapi.openapi.utils import get_openapi

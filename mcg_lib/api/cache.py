@@ -1,4 +1,4 @@
-"""A bounded in-process cache of encoded answers, one per served snapshot.
+"""A bounded in-process cache of encoded response bodies, one per served snapshot.
 
 A new snapshot gets a new, empty cache, so no entry outlives the graph it
 was computed from.

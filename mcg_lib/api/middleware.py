@@ -102,7 +102,7 @@ def _format_fields(fields: dict[str, Any]) -> str:
 
 
 class CorsMiddleware:
-    """Allow the configured site origin to GET; answer its preflight requests.
+    """Allow the configured site origin to GET, and respond to its preflight requests.
 
     Every response carries Access-Control-Allow-Origin with the one allowed
     origin, whatever the request's Origin. Cloudflare's cache honours
@@ -181,7 +181,7 @@ class CorsMiddleware:
 
 
 class RateLimitMiddleware:
-    """Answer 429 with Retry-After once a client has used up its bucket; health is exempt."""
+    """Reject with 429 and Retry-After once a client has used up its bucket; health is exempt."""
 
     def __init__(self, app: App, limiter: RateLimiter) -> None:
         self.app = app

@@ -1,8 +1,8 @@
 """Response bodies as pydantic models, for the OpenAPI document.
 
-The endpoints encode their answers themselves (they are cached as bytes),
-so these models describe the bodies rather than build them; the
-property-based tests check every answer against them.
+The endpoints encode their responses themselves, because they cache them
+as bytes. These models describe the bodies rather than build them, and the
+property-based tests check every response against them.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
 
 
 class ApiError(Exception):
-    """An error answered as {"error": {"code", "message"}} with an HTTP status.
+    """An error sent as {"error": {"code", "message"}} with an HTTP status.
 
     The message is shown to people, so it says what to do next and never
     contains a server path or a stack trace.
@@ -63,7 +63,7 @@ def not_modified(etag: str, cache_control: str) -> Response:
 
 
 def public_cache_control(max_age: int, shared_max_age: int) -> str:
-    """Return the Cache-Control value of a successful answer."""
+    """Return the Cache-Control value of a successful response."""
     return f"public, max-age={max_age}, s-maxage={shared_max_age}"
 
 

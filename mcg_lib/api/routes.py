@@ -177,7 +177,7 @@ def build_router(settings: ApiSettings, holder: SnapshotHolder, searches: Search
         return node
 
     def cached_answer(request: Request, state: SnapshotState, served: ServedGraph, key, compute):
-        """Answer 304, a cached body, or a body computed now and cached."""
+        """Return 304, a cached body, or a body computed now and cached."""
         if etag_matches(request.headers.get("if-none-match"), served.etag):
             request_fields(request.scope)["cache"] = "etag"
             return not_modified(served.etag, cache_control)
@@ -220,7 +220,7 @@ def build_router(settings: ApiSettings, holder: SnapshotHolder, searches: Search
         fields.update({"result": result.status, "hops": result.hops, "expanded": result.expanded})
         if result.reason == "deadline passed":
             # How far a search gets in its time depends on the load, so the
-            # answer is neither cached here nor by Cloudflare.
+            # response is neither cached here nor by Cloudflare.
             return json_response(body, cache_control=NO_STORE)
         state.cache.put(key, body)
         return json_response(body, etag=served.etag, cache_control=cache_control)

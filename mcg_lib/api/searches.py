@@ -18,7 +18,7 @@ T = TypeVar("T")
 
 
 class SearchPool:
-    """Run searches on ``threads`` threads; beyond ``max_queued`` waiting ones, answer 503."""
+    """Run searches on ``threads`` threads; beyond ``max_queued`` waiting ones, reject with 503."""
 
     def __init__(self, threads: int, max_queued: int) -> None:
         self.threads = threads

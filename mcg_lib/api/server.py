@@ -16,8 +16,8 @@ log = get_logger(__name__)
 APP_FACTORY = "mcg_lib.api.app:app_from_environment"
 DEFAULT_RULESET = "all-credits"
 
-# Connections and requests one worker handles at once; uvicorn answers a
-# plain-text 503 beyond it, before the app sees the request.
+# Connections and requests one worker handles at once. Beyond it uvicorn
+# returns a plain-text 503 before the app sees the request.
 MAX_CONCURRENCY = 1000
 
 

@@ -35,7 +35,7 @@ class ApiSettings:
     # Requests per second and burst size per client; a rate of 0 turns limiting off.
     rate_limit: float = 10.0
     rate_burst: int = 40
-    # Seconds browsers (max-age) and Cloudflare (s-maxage) may reuse an answer.
+    # Seconds browsers (max-age) and Cloudflare (s-maxage) may reuse a response.
     max_age: int = 300
     shared_max_age: int = 86_400
     # Threads that run path searches in each worker, and searches allowed to wait for one.

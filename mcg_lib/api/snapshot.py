@@ -1,6 +1,6 @@
 """The served snapshot: load and verify its graphs, and switch to a new one without downtime.
 
-Each worker process holds one ``SnapshotState`` at a time and a thread that
+Each worker process keeps one ``SnapshotState`` at a time and a thread that
 checks the graph folders every few seconds. A change (``graph/current``
 pointing elsewhere, or a graph republished in place) makes the thread load
 and verify the new graphs while the old ones keep serving; then one
@@ -32,7 +32,7 @@ log = get_logger(__name__)
 # The response format; part of every ETag, so a new format invalidates caches.
 API_FORMAT = "v1"
 
-# What identifies the files of one ruleset on disk: the real folder and the
+# Identity of the files of one ruleset on disk: the real folder and the
 # manifest's inode, size and modification time.
 Signature = tuple[tuple[str, int, int, int] | None, ...]
 
@@ -73,8 +73,8 @@ def read_signature(root: DataRoot, settings: ApiSettings) -> Signature:
 def load_state(settings: ApiSettings, *, cache_entries: int | None = None) -> SnapshotState:
     """Open and verify every served ruleset of the snapshot; raise McgError when one is unusable.
 
-    The signature is read before and after; if the files changed meanwhile,
-    the load starts again, so a state never mixes two versions of a graph.
+    The signature is read before and after the load. If the files changed
+    meanwhile, the load starts again, so a state never mixes two versions of a graph.
     """
     root = DataRoot.resolve(settings.data_root)
     for _attempt in range(3):

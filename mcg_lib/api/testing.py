@@ -1,8 +1,8 @@
 """Start real API servers on loopback for tests and benchmarks.
 
-``ApiProcess`` runs ``mcg api`` as a child process, as production does;
-``ThreadedServer`` runs uvicorn in a thread of the calling process, for
-settings the command line does not offer (a zero timeout, for example).
+``ApiProcess`` runs ``mcg api`` as a child process, as production does.
+``ThreadedServer`` runs uvicorn in a thread of the calling process, which
+allows settings the command line does not offer, such as a zero timeout.
 Both listen on 127.0.0.1 only and wait until /readyz answers 200.
 """
 
@@ -33,7 +33,7 @@ def free_port() -> int:
 
 
 def wait_until_ready(base_url: str, *, timeout: float = READY_TIMEOUT, process=None) -> None:
-    """Poll /readyz until it answers 200; raise RuntimeError on timeout or if ``process`` exits."""
+    """Poll /readyz until it returns 200; raise RuntimeError on timeout or if ``process`` exits."""
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:

@@ -41,14 +41,14 @@ from mcg_lib.graph.search import DEFAULT_MAX_EXPANDED, DEFAULT_MAX_HOPS
     default=DEFAULT_MAX_HOPS,
     show_default=True,
     type=click.IntRange(1, 50),
-    help="Longest chain searched, in hops.",
+    help="Maximum chain length searched, in hops.",
 )
 @click.option(
     "--max-expanded",
     default=DEFAULT_MAX_EXPANDED,
     show_default=True,
     type=click.IntRange(1),
-    help="Most nodes whose neighbours one search may read.",
+    help="Maximum number of nodes whose neighbours one search may read.",
 )
 @click.option(
     "--timeout",
@@ -76,14 +76,14 @@ from mcg_lib.graph.search import DEFAULT_MAX_EXPANDED, DEFAULT_MAX_HOPS
     default=300,
     show_default=True,
     type=click.IntRange(0),
-    help="Seconds browsers may reuse an answer (Cache-Control max-age).",
+    help="Seconds browsers may reuse a response (Cache-Control max-age).",
 )
 @click.option(
     "--shared-max-age",
     default=86_400,
     show_default=True,
     type=click.IntRange(0),
-    help="Seconds Cloudflare may reuse an answer (Cache-Control s-maxage).",
+    help="Seconds Cloudflare may reuse a response (Cache-Control s-maxage).",
 )
 @click.option(
     "--search-threads",
@@ -97,7 +97,7 @@ from mcg_lib.graph.search import DEFAULT_MAX_EXPANDED, DEFAULT_MAX_HOPS
     default=64,
     show_default=True,
     type=click.IntRange(0),
-    help="Path searches per worker that may wait for a thread; more are answered 503.",
+    help="Path searches per worker that may wait for a thread; more get a 503 response.",
 )
 @click.option(
     "--reload-interval",

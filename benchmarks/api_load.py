@@ -1,0 +1,222 @@
+"""Load test of the fallback API: throughput, latency and server memory on loopback.
+
+Run with ``uv run python -m benchmarks.api_load --data-root DATA --snapshot demo``
+after building the snapshot's graph (see the API section of docs/benchmarks.md).
+
+The server is ``mcg api`` in its own processes, and this process is the
+client: an asyncio loop of httpx connections to 127.0.0.1. Both share the
+machine's cores, so the client's own cost is part of every latency.
+
+For 1, 10 and 50 concurrent clients it measures requests per second and
+p50/p95/p99 latency of /v1/path for
+
+- uncached pairs: every request asks for a pair no earlier request asked for,
+  so each one runs a search;
+- cached pairs: a small set of pairs asked once beforehand and then again,
+  answered from the server's in-process cache.
+
+Server memory (RSS and PSS of every server process, from psutil) is taken
+after start-up, after 10,000 uncached requests, and at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import numpy as np
+import psutil
+
+from mcg_lib.api.testing import ApiProcess
+from mcg_lib.graph import open_graph
+from mcg_lib.paths import DataRoot
+
+OUT = Path(__file__).resolve().parent / "out" / "api"
+CACHED_PAIRS = 200
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-root", required=True, type=Path, help="Data root with the graph.")
+    parser.add_argument("--snapshot", default="demo", help="Snapshot to serve.")
+    parser.add_argument("--ruleset", default="all-credits", help="Ruleset to query.")
+    parser.add_argument("--workers", type=int, default=2, help="Server worker processes.")
+    parser.add_argument("--search-threads", type=int, default=2, help="Search threads per worker.")
+    parser.add_argument(
+        "--requests", type=int, default=2000, help="Requests per concurrency level and kind."
+    )
+    parser.add_argument("--concurrency", default="1,10,50", help="Comma-separated client counts.")
+    parser.add_argument(
+        "--memory-requests", type=int, default=10_000, help="Requests between memory readings."
+    )
+    parser.add_argument("--seed", type=int, default=2026)
+    return parser.parse_args()
+
+
+def distinct_pairs(ids: list[int], count: int, rng: random.Random) -> list[tuple[int, int]]:
+    """Return ``count`` pairs of different artists, no unordered pair twice."""
+    seen: set[tuple[int, int]] = set()
+    pairs = []
+    while len(pairs) < count:
+        a, b = rng.sample(ids, 2)
+        key = (min(a, b), max(a, b))
+        if key not in seen:
+            seen.add(key)
+            pairs.append((a, b))
+    return pairs
+
+
+def path_urls(pairs, ruleset: str) -> list[str]:
+    return [f"/v1/path?from={a}&to={b}&ruleset={ruleset}" for a, b in pairs]
+
+
+async def run_load(base_url: str, urls: list[str], concurrency: int) -> dict:
+    """Send every URL with ``concurrency`` clients on keep-alive connections; return the figures."""
+    pending = iter(urls)
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    outcomes: Counter[str] = Counter()
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60.0) as client:
+
+        async def one_client() -> None:
+            for url in pending:
+                started = time.perf_counter()
+                response = await client.get(url)
+                latencies.append(time.perf_counter() - started)
+                statuses[response.status_code] += 1
+                for outcome in ("found", "unreachable", "budget"):
+                    if f'"status":"{outcome}"'.encode() in response.content[:40]:
+                        outcomes[outcome] += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(concurrency)))
+        seconds = time.perf_counter() - started
+
+    milliseconds = np.array(latencies) * 1000
+    return {
+        "requests": len(latencies),
+        "seconds": round(seconds, 3),
+        "requests_per_second": round(len(latencies) / seconds, 1),
+        "p50_ms": round(float(np.percentile(milliseconds, 50)), 2),
+        "p95_ms": round(float(np.percentile(milliseconds, 95)), 2),
+        "p99_ms": round(float(np.percentile(milliseconds, 99)), 2),
+        "max_ms": round(float(milliseconds.max()), 2),
+        "errors": sum(count for status, count in statuses.items() if status != 200),
+        "statuses": dict(statuses),
+        "outcomes": dict(outcomes),
+    }
+
+
+def server_memory(process: psutil.Process) -> dict:
+    """Return the summed RSS and PSS, in MB, of the server process and its workers."""
+    rss = pss = 0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            info = member.memory_full_info()
+        except psutil.NoSuchProcess:
+            continue
+        rss += info.rss
+        pss += info.pss
+    return {"rss_mb": round(rss / 1e6, 1), "pss_mb": round(pss / 1e6, 1)}
+
+
+def machine() -> dict:
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
+        "python": platform.python_version(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def print_table(results: dict) -> None:
+    print("| pairs | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in results["cells"]:
+        print(
+            f"| {row['kind']} | {row['concurrency']} | {row['requests']} | "
+            f"{row['requests_per_second']} | {row['p50_ms']} | {row['p95_ms']} | "
+            f"{row['p99_ms']} | {row['max_ms']} | {row['errors']} |"
+        )
+    memory = results["memory"]
+    print()
+    for moment in ("after_start", f"after_{results['memory_requests']}_requests", "at_end"):
+        print(f"server memory {moment}: {memory[moment]}")
+
+
+def main() -> None:
+    arguments = parse_arguments()
+    root = DataRoot.resolve(arguments.data_root)
+    graph = open_graph(root, arguments.snapshot, arguments.ruleset)
+    ids = graph.artist_ids.tolist()
+    levels = [int(level) for level in arguments.concurrency.split(",")]
+    rng = random.Random(arguments.seed)
+
+    uncached_needed = arguments.memory_requests + arguments.requests * len(levels)
+    uncached = iter(
+        path_urls(distinct_pairs(ids, uncached_needed + CACHED_PAIRS, rng), arguments.ruleset)
+    )
+    cached = [next(uncached) for _ in range(CACHED_PAIRS)]
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    server_arguments = [
+        "--snapshot", arguments.snapshot,
+        "--rulesets", arguments.ruleset,
+        "--workers", str(arguments.workers),
+        "--search-threads", str(arguments.search_threads),
+        "--rate-limit", "0",
+        "--max-queued", "256",
+    ]  # fmt: skip
+    results: dict = {
+        "machine": machine(),
+        "graph": {"snapshot": graph.snapshot, "ruleset": graph.ruleset, **graph.manifest["counts"]},
+        "server": {"workers": arguments.workers, "search_threads": arguments.search_threads},
+        "memory_requests": arguments.memory_requests,
+        "cells": [],
+        "memory": {},
+    }
+
+    with ApiProcess(root.root, server_arguments, OUT / "server.log") as server:
+        process = psutil.Process(server.process.pid)
+        results["memory"]["after_start"] = server_memory(process)
+
+        warm = [next(uncached) for _ in range(arguments.memory_requests)]
+        results["memory_run"] = asyncio.run(run_load(server.base_url, warm, 10))
+        results["memory"][f"after_{arguments.memory_requests}_requests"] = server_memory(process)
+
+        asyncio.run(run_load(server.base_url, cached, 10))
+        for concurrency in levels:
+            fresh = [next(uncached) for _ in range(arguments.requests)]
+            repeated = [rng.choice(cached) for _ in range(arguments.requests)]
+            for kind, urls in (("uncached", fresh), ("cached", repeated)):
+                cell = asyncio.run(run_load(server.base_url, urls, concurrency))
+                results["cells"].append({"kind": kind, "concurrency": concurrency, **cell})
+                print(f"{kind} x{concurrency}: {cell['requests_per_second']} req/s, "
+                      f"p95 {cell['p95_ms']} ms, errors {cell['errors']}", flush=True)  # fmt: skip
+        results["memory"]["at_end"] = server_memory(process)
+
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print_table(results)
+    print(f"\nresults: {OUT / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
