@@ -49,7 +49,11 @@ def lookup(data: Path, query: str) -> list[dict]:
         if not leaf and length < len(key):
             return []
         entries = read(data / layout.AUTOCOMPLETE_FILE.format(number=number))
-        return [entry for entry in entries if any(k.startswith(key) for k in word_keys(entry["name_display"]))]
+        return [
+            entry
+            for entry in entries
+            if any(k.startswith(key) for k in word_keys(entry["name_display"]))
+        ]
     return []
 
 
@@ -91,7 +95,9 @@ def test_day_file_holds_chain_and_neighbours(month):
             release = path[2 * position + 1]
             listed = {r["id"]: r for r in entry["releases"]}
             assert release["id"] in listed
-            assert chain_artists[position + 1] in {a["id"] for a in listed[release["id"]]["artists"]}
+            assert chain_artists[position + 1] in {
+                a["id"] for a in listed[release["id"]]["artists"]
+            }
             assert entry["total"] == len(graph.releases_of(graph.artist_node(artist)))
 
 
@@ -142,11 +148,16 @@ def test_neighbour_entries_match_graph(month):
         assert len(entry["releases"]) <= max(layout.RELEASES_PER_ARTIST, entry["total"])
         for release in entry["releases"]:
             release_node = graph.release_node(release["id"])
-            others = {int(graph.artist_ids[n]) for n in graph.artists_of(release_node)} - {artist["id"]}
+            others = {int(graph.artist_ids[n]) for n in graph.artists_of(release_node)} - {
+                artist["id"]
+            }
             assert {a["id"] for a in release["artists"]} <= others
             assert release["artist_count"] == len(others) + 1
             assert release["roles"] == graph.roles(release_node, node)
-            popularity = [graph.artist_row(graph.artist_node(a["id"]))["popularity"] for a in release["artists"]]
+            popularity = [
+                graph.artist_row(graph.artist_node(a["id"]))["popularity"]
+                for a in release["artists"]
+            ]
             assert popularity == sorted(popularity, reverse=True)
 
 
@@ -160,7 +171,9 @@ def test_pairs_and_chain_nodes_match_answers(month):
             source[low] = row
 
     for low, row in source.items():
-        shard = read(month.data() / layout.PAIRS_FILE.format(shard=int(low) % manifest["pairs"]["shards"]))
+        shard = read(
+            month.data() / layout.PAIRS_FILE.format(shard=int(low) % manifest["pairs"]["shards"])
+        )
         assert shard[low] == row
 
     chain = next(ids for row in source.values() for ids in row.values() if ids and len(ids) > 3)
@@ -202,7 +215,13 @@ def test_autocomplete_finds_later_words(month):
 
 def test_autocomplete_splits_large_prefixes():
     summaries = [
-        {"id": n, "name": f"Ab{n:04d} Zed", "name_display": f"Ab{n:04d} Zed", "hint": "", "popularity": 5000 - n}
+        {
+            "id": n,
+            "name": f"Ab{n:04d} Zed",
+            "name_display": f"Ab{n:04d} Zed",
+            "hint": "",
+            "popularity": 5000 - n,
+        }
         for n in range(2000)
     ]
     tree = build_autocomplete(summaries)
@@ -214,7 +233,9 @@ def test_autocomplete_splits_large_prefixes():
         range(layout.AUTOCOMPLETE_TOP_ARTISTS)
     )
     for query in ("ab0000", "ab1999", "zed"):
-        number, _ = next(tree.index[query[:n]] for n in range(len(query), 0, -1) if query[:n] in tree.index)
+        number, _ = next(
+            tree.index[query[:n]] for n in range(len(query), 0, -1) if query[:n] in tree.index
+        )
         assert any(search_key(e["name_display"]).find(query) >= 0 for e in tree.files[number])
 
 
@@ -235,9 +256,7 @@ def test_search_key_normalises(text, key):
 
 
 def test_svg_escapes_names(month):
-    day = next(
-        p for p in schedule_days(month) if month.evil_id in p["path"][0::2]
-    )
+    day = next(p for p in schedule_days(month) if month.evil_id in p["path"][0::2])
     svg_path = month.data() / layout.PUZZLE_SVG.format(date=day["date"])
     text = svg_path.read_text(encoding="utf-8")
     tree = ElementTree.fromstring(text)
@@ -252,8 +271,15 @@ def test_svg_escapes_names(month):
 def test_svg_drops_characters_xml_cannot_carry():
     path = [
         {"type": "artist", "id": 1, "name": "Bell\x07 & <Co>", "name_display": "Bell\x07 & <Co>"},
-        {"type": "release", "id": 2, "title": 'Say "Hi"\x00', "year": None, "formats": None,
-         "from_roles": ["Vocals"], "to_roles": []},
+        {
+            "type": "release",
+            "id": 2,
+            "title": 'Say "Hi"\x00',
+            "year": None,
+            "formats": None,
+            "from_roles": ["Vocals"],
+            "to_roles": [],
+        },
         {"type": "artist", "id": 3, "name": "זמר", "name_display": "זמר"},
     ]
     tree = ElementTree.fromstring(chain_svg(path, title="t & <t>"))
@@ -265,13 +291,19 @@ def test_svg_drops_characters_xml_cannot_carry():
 
 def test_json_files_keep_untrusted_names_verbatim(month):
     manifest = read(month.data() / layout.MANIFEST)
-    shard = read(month.data() / layout.NEIGHBOURS_FILE.format(shard=month.evil_id % manifest["neighbours"]["shards"]))
+    shard = read(
+        month.data()
+        / layout.NEIGHBOURS_FILE.format(shard=month.evil_id % manifest["neighbours"]["shards"])
+    )
     entry = shard[str(month.evil_id)]
 
     assert entry["artist"]["name"] == EVIL_NAME
-    titles = {release["title"] for s in range(manifest["neighbours"]["shards"])
-              for e in read(month.data() / layout.NEIGHBOURS_FILE.format(shard=s)).values()
-              for release in e["releases"]}
+    titles = {
+        release["title"]
+        for s in range(manifest["neighbours"]["shards"])
+        for e in read(month.data() / layout.NEIGHBOURS_FILE.format(shard=s)).values()
+        for release in e["releases"]
+    }
     assert EVIL_TITLE in titles
 
 

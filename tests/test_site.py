@@ -1,4 +1,4 @@
-"""The site build: hashed assets, pages, service worker, _headers, budgets, limits, and the server."""
+"""The site build: assets, pages, service worker, _headers, budgets, limits, and the server."""
 
 from __future__ import annotations
 
@@ -106,7 +106,9 @@ def test_module_imports_point_at_hashed_files(month):
         text = module.read_text(encoding="utf-8")
         for target in module_imports(f"js/{module.name}", text):
             assert HASHED.search(target), f"{module.name} imports unhashed {target}"
-            assert (month.site / "assets" / target).is_file(), f"{module.name} imports missing {target}"
+            assert (month.site / "assets" / target).is_file(), (
+                f"{module.name} imports missing {target}"
+            )
 
 
 def test_dependency_change_renames_dependents(tmp_path):
@@ -141,7 +143,11 @@ def test_pages_load_only_local_relative_files(month):
 
 
 def test_no_script_or_font_from_other_sites(month):
-    for path in [*(month.site / "assets").rglob("*"), month.site / "index.html", month.site / "sw.js"]:
+    for path in [
+        *(month.site / "assets").rglob("*"),
+        month.site / "index.html",
+        month.site / "sw.js",
+    ]:
         if path.is_file() and path.suffix in (".js", ".css", ".html"):
             text = path.read_text(encoding="utf-8")
             assert "@import" not in text
@@ -171,7 +177,9 @@ def test_about_page_explains_data(month):
 
 def test_headers_mark_assets_immutable(month):
     rules = read_headers(month.site / "_headers")
-    asset = next((month.site / "assets" / "js").glob("main.*.js")).relative_to(month.site).as_posix()
+    asset = (
+        next((month.site / "assets" / "js").glob("main.*.js")).relative_to(month.site).as_posix()
+    )
 
     def cache(path: str) -> str:
         return dict((n.lower(), v) for n, v in headers_for(rules, path)).get("cache-control", "")
@@ -190,7 +198,11 @@ def test_service_worker_caches_shell_per_snapshot(month):
     assert f"{{PREFIX}}{month.snapshot}:data:" in text
     assert "caches.delete" in text
     assert {"./", "index.html", "about.html"} <= set(shell)
-    assets = {p.relative_to(month.site).as_posix() for p in (month.site / "assets").rglob("*") if p.is_file()}
+    assets = {
+        p.relative_to(month.site).as_posix()
+        for p in (month.site / "assets").rglob("*")
+        if p.is_file()
+    }
     assert assets <= set(shell)
 
 
@@ -243,7 +255,9 @@ def test_api_url_setting(month, monkeypatch):
         run_site(month.root, month.snapshot, force=True, research=False)
 
 
-@pytest.mark.parametrize("value", ["ftp://x.org", "api.example.org", "https://x.org/?q=1", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "value", ["ftp://x.org", "api.example.org", "https://x.org/?q=1", "javascript:alert(1)"]
+)
 def test_invalid_api_url_rejected(value):
     with pytest.raises(ConfigError, match="MCG_API_URL"):
         check_api_url(value)
@@ -286,7 +300,9 @@ def test_server_applies_headers_under_prefix(served, month):
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert b'id="mcg-config"' in body
 
-    asset = next((month.site / "assets" / "js").glob("main.*.js")).relative_to(month.site).as_posix()
+    asset = (
+        next((month.site / "assets" / "js").glob("main.*.js")).relative_to(month.site).as_posix()
+    )
     status, headers, _ = get(served + asset)
     assert status == 200
     assert headers["Content-Type"].startswith("text/javascript")
@@ -310,7 +326,16 @@ def test_server_rejects_paths_outside_site(served):
 
 def test_serve_command_prints_url(month):
     process = subprocess.Popen(
-        [sys.executable, "-m", "mcg_lib.cli", "--data-root", str(month.root.root), "serve", "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "mcg_lib.cli",
+            "--data-root",
+            str(month.root.root),
+            "serve",
+            "--port",
+            "0",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

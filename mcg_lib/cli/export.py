@@ -33,7 +33,8 @@ def command(ctx: click.Context, snapshot: str, ruleset: str, force: bool) -> Non
     summary = manifest["summary"]
     click.echo(
         f"export {snapshot}/{ruleset}: {summary['days']} puzzle days (largest "
-        f"{summary['largest_day_gzip_bytes']:,} bytes gzipped), {summary['neighbour_artists']:,} artists "
+        f"{summary['largest_day_gzip_bytes']:,} bytes gzipped), "
+        f"{summary['neighbour_artists']:,} artists "
         f"with neighbour data, {summary['files']:,} files, {summary['bytes']:,} bytes in "
         f"{data_dir(root, snapshot, ruleset)}"
     )

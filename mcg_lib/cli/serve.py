@@ -47,7 +47,9 @@ def newest_site(root: DataRoot) -> str:
 )
 @click.pass_context
 def command(ctx: click.Context, snapshot: str | None, host: str, port: int, base_path: str) -> None:
-    """Serve exports/<snapshot>/site/ over HTTP until interrupted, with the headers of its _headers file.
+    """Serve exports/<snapshot>/site/ over HTTP with the headers of its _headers file.
+
+    The server runs until interrupted (Ctrl+C).
 
     \b
     Example:

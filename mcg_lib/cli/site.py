@@ -39,8 +39,9 @@ def command(ctx: click.Context, snapshot: str, rulesets: str, force: bool) -> No
     )
     summary = manifest["summary"]
     click.echo(
-        f"site {snapshot}: {', '.join(summary['rulesets'])}; shell {summary['shell_gzip_bytes']:,} bytes "
-        f"gzipped, largest day {summary['largest_day_gzip_bytes']:,} bytes gzipped, {summary['files']:,} "
+        f"site {snapshot}: {', '.join(summary['rulesets'])}; "
+        f"shell {summary['shell_gzip_bytes']:,} bytes gzipped, "
+        f"largest day {summary['largest_day_gzip_bytes']:,} bytes gzipped, {summary['files']:,} "
         f"files in {site_dir(root, snapshot)}"
     )
     click.echo(f"open it with: mcg serve --snapshot {snapshot}")

@@ -27,10 +27,12 @@ log = get_logger(__name__)
 def read_answers(answers: Path, graph: Graph) -> dict[str, Any]:
     """Read the precompute manifest, popular list and schedule; check they match the graph."""
     manifest_path = answers / "manifest.json"
+    command = f"mcg precompute --snapshot {graph.snapshot} --ruleset {graph.ruleset}"
     if not manifest_path.is_file():
         raise NotFoundError(
-            f"no precomputed answers for snapshot {graph.snapshot} and ruleset {graph.ruleset} in {answers}",
-            hint=f"run 'mcg precompute --snapshot {graph.snapshot} --ruleset {graph.ruleset}' first",
+            f"no precomputed answers for snapshot {graph.snapshot} and ruleset {graph.ruleset} "
+            f"in {answers}",
+            hint=f"run '{command}' first",
         )
     manifest = read_json(manifest_path)
     expected = manifest.get("graph_fingerprint")
@@ -38,7 +40,7 @@ def read_answers(answers: Path, graph: Graph) -> dict[str, Any]:
         raise NotFoundError(
             f"the answers in {answers} were computed from another build of the "
             f"{graph.ruleset} graph of snapshot {graph.snapshot}",
-            hint=f"rerun 'mcg precompute --snapshot {graph.snapshot} --ruleset {graph.ruleset} --force'",
+            hint=f"rerun '{command} --force'",
         )
     return {
         "manifest": manifest,

@@ -29,7 +29,8 @@ def write_bytes(folder: Path, relative: str, payload: bytes) -> int:
     """
     if len(payload) > MAX_FILE_BYTES:
         raise PublishError(
-            f"{relative} would be {len(payload):,} bytes, over the {MAX_FILE_BYTES:,}-byte file limit",
+            f"{relative} would be {len(payload):,} bytes, "
+            f"over the {MAX_FILE_BYTES:,}-byte file limit",
             hint="lower the caps in mcg_lib/export/layout.py or precompute fewer artists (--top)",
         )
     path = folder / relative

@@ -7,7 +7,8 @@ The folder holds everything the game reads for one ruleset::
     autocomplete/index.json     prefix -> [file number, 1 if the file lists every match]
     autocomplete/<n>.json       artist summaries whose name has a word starting with the prefix
     neighbours/<n>.json         {"<artist id>": neighbours entry}, n = artist id % shards
-    pairs/<n>.json              {"<lower id>": {"<higher id>": [ids] or null}}, n = lower id % shards
+    pairs/<n>.json              {"<lower id>": {"<higher id>": [ids] or null}},
+                                n = lower id % shards
     chain-nodes/<n>.json        {"artists", "releases", "roles"} of the chains, n = id % shards
     puzzles/<date>.json         one day's puzzle with the neighbour data needed to play it
     puzzles/<date>.svg          the optimal chain of that puzzle

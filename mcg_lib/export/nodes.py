@@ -92,7 +92,10 @@ class NodeReader:
         return self.graph.artist_node(int(artist_id))
 
     def release_node(self, chain_id: int) -> int:
-        """Return the node of a chain's release id; a negative id is -(group id) of a membership node."""
+        """Return the node of a chain's release id.
+
+        A negative id is minus the group id of a group-membership node.
+        """
         if chain_id >= 0:
             return self.graph.release_node(int(chain_id))
         group_ids = self._release_columns["group_id"]

@@ -107,7 +107,7 @@ def day_files(builder: NeighbourBuilder, puzzle: dict[str, Any], number: int) ->
             return best
 
     raise PublishError(
-        f"the puzzle of {puzzle['date']} needs {best.gzip_bytes:,} bytes gzipped even with only its "
-        f"chain, over the {DAY_BUDGET_GZIP_BYTES:,}-byte budget of one day",
+        f"the puzzle of {puzzle['date']} needs {best.gzip_bytes:,} bytes gzipped even with only "
+        f"its chain, over the {DAY_BUDGET_GZIP_BYTES:,}-byte budget of one day",
         hint="the chain's releases credit too many artists; schedule another pair for that day",
     )

@@ -110,8 +110,11 @@ def _artist_box(step: dict[str, Any], y: int) -> list[str]:
 
 def _release_link(step: dict[str, Any], y: int) -> list[str]:
     left = MARGIN + 28
+    line = MARGIN + 14
     return [
-        f'<line class="l" x1="{MARGIN + 14}" y1="{y - 6}" x2="{MARGIN + 14}" y2="{y + RELEASE_HEIGHT}"/>',
-        f'<text class="rt" x="{left}" y="{y + 15}">{xml_text(shorten(release_line(step), 46))}</text>',
-        f'<text class="rr" x="{left}" y="{y + 32}">{xml_text(shorten(roles_line(step), 50))}</text>',
+        f'<line class="l" x1="{line}" y1="{y - 6}" x2="{line}" y2="{y + RELEASE_HEIGHT}"/>',
+        f'<text class="rt" x="{left}" y="{y + 15}">{xml_text(shorten(release_line(step), 46))}'
+        "</text>",
+        f'<text class="rr" x="{left}" y="{y + 32}">{xml_text(shorten(roles_line(step), 50))}'
+        "</text>",
     ]

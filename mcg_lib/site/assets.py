@@ -93,7 +93,8 @@ def _dependency_order(files: dict[str, bytes]) -> list[str]:
         missing = [target for target in targets if target not in files]
         if missing:
             raise ConfigError(
-                f"site asset {name} imports {missing[0]}, which is not under site_templates/assets/",
+                f"site asset {name} imports {missing[0]}, "
+                "which is not under site_templates/assets/",
                 hint="fix the import path; modules import each other as './name.js'",
             )
 
@@ -106,7 +107,8 @@ def _dependency_order(files: dict[str, bytes]) -> list[str]:
         if state.get(name) == "open":
             raise ConfigError(
                 f"site modules import each other in a cycle: {' -> '.join((*trail, name))}",
-                hint="content hashing needs an acyclic import graph; move the shared code into its own module",
+                hint="content hashing needs modules without import cycles, "
+                "so move the shared code into a module of its own",
             )
         state[name] = "open"
         for target in imports[name]:

@@ -2,8 +2,10 @@
 
 Budgets: the game shell (HTML, CSS, JavaScript and the service worker)
 under 60 KB gzipped, and one day's puzzle data (its JSON and SVG) under
-20 KB gzipped. Limits of Cloudflare Pages: 25 MiB per file and 20,000 files
-per deployment. The build fails past any of them.
+20 KB gzipped. Limits of Cloudflare Pages: 25 MiB per file, 20,000 files
+per deployment, and in ``_headers`` 100 rules and 2,000 characters a line
+(its documentation, "Headers" and "Limits", read in 2025). The build fails
+past any of them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from mcg_lib.export.jsonfiles import gzip_size
 from mcg_lib.export.layout import DAY_BUDGET_GZIP_BYTES, MAX_FILE_BYTES, MAX_FILES
 
 SHELL_BUDGET_GZIP_BYTES = 60_000
+HEADER_RULES_LIMIT = 100
+HEADER_LINE_LIMIT = 2_000
 SHELL_SUFFIXES = (".html", ".css", ".js")
 
 
@@ -88,24 +92,53 @@ def measure(site: Path) -> Budgets:
 
     if shell_gzip > SHELL_BUDGET_GZIP_BYTES:
         raise PublishError(
-            f"the game shell is {shell_gzip:,} bytes gzipped, over its {SHELL_BUDGET_GZIP_BYTES:,}-byte budget",
+            f"the game shell is {shell_gzip:,} bytes gzipped, "
+            f"over its {SHELL_BUDGET_GZIP_BYTES:,}-byte budget",
             hint="shrink site_templates/assets or move code out of the first load",
         )
     if day_gzip > DAY_BUDGET_GZIP_BYTES:
         raise PublishError(
             f"{day_name} and its SVG are {day_gzip:,} bytes gzipped, over the "
             f"{DAY_BUDGET_GZIP_BYTES:,}-byte budget of one day",
-            hint="rerun 'mcg export --force' for that ruleset, which shrinks each day to its budget",
+            hint="rerun 'mcg export --force' for that ruleset, "
+            "which shrinks each day to its budget",
         )
     if largest_path is not None and sizes[largest_path] > MAX_FILE_BYTES:
         raise PublishError(
-            f"{largest_path.relative_to(site)} is {sizes[largest_path]:,} bytes, over the static host's "
+            f"{largest_path.relative_to(site)} is {sizes[largest_path]:,} bytes, "
+            "over the static host's "
             f"{MAX_FILE_BYTES:,}-byte file limit",
             hint="lower the export caps, or leave that file out of the site",
         )
+    check_headers_file(site / "_headers")
     if len(files) > MAX_FILES:
         raise PublishError(
             f"the site has {len(files):,} files, over the static host's {MAX_FILES:,}-file limit",
-            hint="build the site with fewer rulesets (--rulesets) or precompute fewer days (--days)",
+            hint="build the site with fewer rulesets (--rulesets) "
+            "or precompute fewer days (--days)",
         )
     return budgets
+
+
+def check_headers_file(path: Path) -> None:
+    """Raise PublishError when ``_headers`` has more rules or longer lines than the host accepts."""
+    if not path.is_file():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rules = [
+        line
+        for line in lines
+        if line.strip() and not line[0].isspace() and not line.startswith("#")
+    ]
+    if len(rules) > HEADER_RULES_LIMIT:
+        raise PublishError(
+            f"{path.name} has {len(rules)} rules, over the host's limit of {HEADER_RULES_LIMIT}",
+            hint="merge rules in site_templates/_headers.j2",
+        )
+    for number, line in enumerate(lines, start=1):
+        if len(line) > HEADER_LINE_LIMIT:
+            raise PublishError(
+                f"{path.name} line {number} is {len(line)} characters, over the host's limit of "
+                f"{HEADER_LINE_LIMIT}",
+                hint="shorten the header value, such as the Content-Security-Policy",
+            )

@@ -32,7 +32,7 @@ BUILD_FILE = "build.json"
 
 @dataclass
 class SiteReport:
-    """What a build wrote and measured."""
+    """Counts and budgets of one site build."""
 
     rulesets: list[str]
     research_pages: int
@@ -54,7 +54,7 @@ def build_site(
     api_url: str,
     research: bool = True,
 ) -> SiteReport:
-    """Build the site of ``snapshot`` with the data of ``rulesets`` into the empty folder ``out``."""
+    """Build the site of ``snapshot`` with the data of ``rulesets`` into the empty ``out``."""
     templates = templates_dir()
     assets = build_assets(templates / "assets")
     for asset in assets.values():
@@ -177,7 +177,7 @@ def link_tree(source: Path, target: Path) -> tuple[int, int]:
 def publish_research(root: DataRoot, snapshot: str, out: Path) -> list[dict[str, str]]:
     """Render the research notebooks into ``out``; return their pages with paths from the site root.
 
-    The research publisher is optional: without it the About page says
+    The research publisher is optional. Without it, the About page states
     that the build has no research pages.
     """
     try:

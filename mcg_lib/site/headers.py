@@ -40,7 +40,7 @@ def pattern_regex(pattern: str) -> re.Pattern:
 
 
 def parse_headers(text: str, *, source: str = "_headers") -> list[HeaderRule]:
-    """Parse the text of a ``_headers`` file; raise InputError naming the line of a malformed entry."""
+    """Parse the text of a ``_headers`` file; raise InputError naming a malformed line."""
     rules: list[HeaderRule] = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()

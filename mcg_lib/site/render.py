@@ -29,7 +29,7 @@ def environment(templates: Path) -> Environment:
 
 
 def asset_lookup(assets: dict[str, Asset], page: str = ""):
-    """Return a template function mapping a source asset name to its hashed path, relative to ``page``."""
+    """Return a template function that maps an asset name to its hashed path from ``page``."""
     folder = posixpath.dirname(page)
 
     def asset(name: str) -> str:

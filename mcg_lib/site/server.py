@@ -36,7 +36,7 @@ CONTENT_TYPES = {
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
-    """Serve files of one site folder under ``base_path`` with the headers of its ``_headers`` rules."""
+    """Serve one site folder under ``base_path`` with the headers of its ``_headers`` rules."""
 
     extensions_map = CONTENT_TYPES
     rules: list[HeaderRule] = []
@@ -48,7 +48,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
         super().__init__(*args, **kwargs)
 
     def site_path(self) -> str | None:
-        """Return the request path inside the site ("/..."), or None when it is outside the prefix."""
+        """Return the request path inside the site ("/..."), or None outside the prefix."""
         path = urlsplit(self.path).path
         if self.base_path == "/":
             return path
@@ -94,7 +94,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
 
 class SiteServer(ThreadingHTTPServer):
-    """A threaded server that logs clients hanging up mid-response instead of printing tracebacks."""
+    """A threaded server that logs clients who hang up mid-response, without a traceback."""
 
     daemon_threads = True
     base_path = "/"
@@ -134,8 +134,8 @@ def make_server(
 def server_url(server: SiteServer) -> str:
     """Return the URL of the site a server serves."""
     host, port = server.server_address[:2]
-    shown = f"[{host}]" if ":" in str(host) else host
-    return f"http://{shown}:{port}{server.base_path}"
+    display_host = f"[{host}]" if ":" in str(host) else host
+    return f"http://{display_host}:{port}{server.base_path}"
 
 
 def is_loopback(host: str) -> bool:
@@ -149,7 +149,10 @@ def is_loopback(host: str) -> bool:
 
 
 def start_in_thread(site: Path, host: str = "127.0.0.1", port: int = 0, base_path: str = "/"):
-    """Start a server in a daemon thread and return (server, url); call server.shutdown() to stop."""
+    """Start a server in a daemon thread and return (server, url).
+
+    Stop it with ``server.shutdown()``.
+    """
     server = make_server(site, host, port, base_path)
     thread = threading.Thread(target=server.serve_forever, name="mcg-site-server", daemon=True)
     thread.start()

@@ -24,7 +24,8 @@ def check_api_url(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigError(
             f"invalid {API_URL_ENV} {value!r}",
-            hint="give the API's base URL, such as https://api.example.org, or leave it empty for no API",
+            hint="give the API's base URL, such as https://api.example.org, "
+            "or leave it empty for no API",
         )
     return value.rstrip("/")
 

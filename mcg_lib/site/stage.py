@@ -77,7 +77,8 @@ def run(
 
     budgets = report.budgets
     log.info(
-        "site %s: game shell %.1f KB gzipped (budget %.0f KB), largest day %.1f KB gzipped (budget %.0f KB)",
+        "site %s: game shell %.1f KB gzipped (budget %.0f KB), "
+        "largest day %.1f KB gzipped (budget %.0f KB)",
         snapshot,
         budgets.shell_gzip_bytes / 1000,
         budgets.as_dict()["shell_budget_gzip_bytes"] / 1000,
@@ -85,7 +86,8 @@ def run(
         budgets.as_dict()["day_budget_gzip_bytes"] / 1000,
     )
     log.info(
-        "site %s: rulesets %s, %d files (%d data files linked, %d copied), %.1f MB, API %s, in %.1f s",
+        "site %s: rulesets %s, %d files (%d data files linked, %d copied), %.1f MB, "
+        "API %s, in %.1f s",
         snapshot,
         ", ".join(names),
         budgets.files,

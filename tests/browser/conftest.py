@@ -46,11 +46,15 @@ def site_url(site_month) -> str:
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.is_file():
-        pytest.skip(f"Chromium not found at {CHROMIUM}; install Debian's chromium package (.ci/run does)")
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM}; install Debian's chromium package (.ci/run does)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
         yield browser
         browser.close()
 
@@ -68,7 +72,10 @@ def page(context):
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"uncaught error: {error}"))
-    page.on("dialog", lambda dialog: (problems.append(f"dialog opened: {dialog.message}"), dialog.dismiss()))
+    page.on(
+        "dialog",
+        lambda dialog: (problems.append(f"dialog opened: {dialog.message}"), dialog.dismiss()),
+    )
     yield page
     assert problems == []
 

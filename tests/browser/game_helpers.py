@@ -13,7 +13,9 @@ TIMEOUT_MS = 10_000
 
 
 def day_file(month: SiteMonth, date: str, ruleset: str = "all-credits") -> dict:
-    return json.loads((month.data(ruleset) / "puzzles" / f"{date}.json").read_text(encoding="utf-8"))
+    return json.loads(
+        (month.data(ruleset) / "puzzles" / f"{date}.json").read_text(encoding="utf-8")
+    )
 
 
 def schedule(month: SiteMonth, ruleset: str = "all-credits") -> list[dict]:
@@ -64,4 +66,6 @@ def follow_chain(page: Page, path: list[dict], start: int = 0) -> None:
 
 
 def expect_solved(page: Page, hops: int) -> None:
-    expect(page.locator(".result h2")).to_have_text(f"Solved in {hops} hop{'s' if hops != 1 else ''}", timeout=TIMEOUT_MS)
+    expect(page.locator(".result h2")).to_have_text(
+        f"Solved in {hops} hop{'s' if hops != 1 else ''}", timeout=TIMEOUT_MS
+    )

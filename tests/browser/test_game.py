@@ -52,18 +52,24 @@ def test_daily_puzzle_played_to_end(page, site_month, site_url):
     # One hint: the first artist of the best chain after the start.
     page.get_by_role("button", name=re.compile("Reveal an artist")).click()
     second = day["optimal"]["path"][2]
-    expect(page.locator(".hints li")).to_have_text(f"The best chain goes through {second['name_display']}.")
+    expect(page.locator(".hints li")).to_have_text(
+        f"The best chain goes through {second['name_display']}."
+    )
 
     # One wrong step, rejected with a message, the chain unchanged.
     stranger = unlinked_artist(site_month, day["from"]["id"])
     choose_artist(page, stranger)
-    expect(page.get_by_role("alert").filter(has_text="No release")).to_contain_text(stranger["name_display"])
+    expect(page.get_by_role("alert").filter(has_text="No release")).to_contain_text(
+        stranger["name_display"]
+    )
     expect(page.locator("ol.chain li.artist")).to_have_count(1)
 
     # The first link through the release list, the rest by typing names.
     path = day["optimal"]["path"]
     page.get_by_role("button", name=re.compile(re.escape(path[1]["title"]))).first.click()
-    page.get_by_role("button", name=re.compile(f"^Choose {re.escape(second['name_display'])},")).first.click()
+    page.get_by_role(
+        "button", name=re.compile(f"^Choose {re.escape(second['name_display'])},")
+    ).first.click()
     expect(page.locator("ol.chain li.artist")).to_have_count(2)
     expect(page.locator("ol.chain li.link").first).to_contain_text(path[1]["title"])
     follow_chain(page, path, start=1)
@@ -71,7 +77,9 @@ def test_daily_puzzle_played_to_end(page, site_month, site_url):
     expect_solved(page, day["hops"])
     expect(page.locator(".result .score")).to_contain_text("Score 83 of 100")
     expect(page.locator(".result figure svg")).to_have_count(1)
-    expect(page.locator(".result figure img")).to_have_attribute("src", re.compile(rf"puzzles/{puzzle['date']}\.svg$"))
+    expect(page.locator(".result figure img")).to_have_attribute(
+        "src", re.compile(rf"puzzles/{puzzle['date']}\.svg$")
+    )
     share = page.locator("textarea.share-text").input_value()
     assert f"#{day['number']}" in share
     for step in path:
@@ -182,9 +190,13 @@ def test_untrusted_names_render_as_text(page, site_month, site_url):
     assert page.locator("script").count() == scripts
     assert page.evaluate("() => document.querySelectorAll('body script, svg script').length") == 0
 
-    page.goto(f"{site_url}#/free/{site_month.evil_title_artist_id}/{site_month.evil_id}/all-credits")
+    page.goto(
+        f"{site_url}#/free/{site_month.evil_title_artist_id}/{site_month.evil_id}/all-credits"
+    )
     expect(page.locator(".goal .to")).to_have_text(EVIL_NAME, timeout=TIMEOUT_MS)
-    expect(page.locator("button.release .release-title").filter(has_text=EVIL_TITLE)).to_have_count(1)
+    expect(page.locator("button.release .release-title").filter(has_text=EVIL_TITLE)).to_have_count(
+        1
+    )
     assert page.locator("script").count() == scripts
 
 
@@ -209,8 +221,8 @@ def test_keyboard_only_play_on_small_screen(browser, site_month, site_url, artif
             page.wait_for_selector(f'[role=option][data-key="{artist["id"]}"]', timeout=TIMEOUT_MS)
             for _ in range(12):
                 active = page.evaluate(
-                    "() => document.getElementById(document.activeElement.getAttribute('aria-activedescendant'))"
-                    "?.dataset.key"
+                    "() => document.getElementById("
+                    "document.activeElement.getAttribute('aria-activedescendant'))?.dataset.key"
                 )
                 if active == str(artist["id"]):
                     break
@@ -241,8 +253,13 @@ def test_ruleset_choice_and_archive(page, site_month, site_url):
     page.get_by_label("Ruleset").select_option("performers")
     other = day_file(site_month, puzzle["date"], "performers")
     page.goto(site_url + "#/")
-    expect(page.locator(".goal .from")).to_have_text(other["from"]["name_display"], timeout=TIMEOUT_MS)
-    assert json.loads(page.evaluate("() => localStorage.getItem('mcg:v1:settings')"))["ruleset"] == "performers"
+    expect(page.locator(".goal .from")).to_have_text(
+        other["from"]["name_display"], timeout=TIMEOUT_MS
+    )
+    assert (
+        json.loads(page.evaluate("() => localStorage.getItem('mcg:v1:settings')"))["ruleset"]
+        == "performers"
+    )
 
 
 def test_first_load_time_recorded(browser, site_url, site_month, artifacts):
@@ -256,9 +273,12 @@ def test_first_load_time_recorded(browser, site_url, site_month, artifacts):
     try:
         page = context.new_page()
         open_game(page, site_url)
-        interactive = page.evaluate("() => performance.getEntriesByName('mcg-interactive')[0].startTime")
+        interactive = page.evaluate(
+            "() => performance.getEntriesByName('mcg-interactive')[0].startTime"
+        )
         (artifacts / "site-timing.json").write_text(
-            json.dumps({"first_load_to_interactive_ms": round(interactive, 1)}) + "\n", encoding="utf-8"
+            json.dumps({"first_load_to_interactive_ms": round(interactive, 1)}) + "\n",
+            encoding="utf-8",
         )
         assert interactive > 0
     finally:
