@@ -74,7 +74,14 @@ def save_array(folder: Path, name: str, array: np.ndarray) -> None:
 
 
 def load_array(folder: Path, name: str, *, mmap: bool = True) -> np.ndarray:
-    return np.load(folder / name, mmap_mode="r" if mmap else None, allow_pickle=False)
+    """Load an array, memory-mapped by default.
+
+    The map is returned as a plain ndarray view: indexing an ``np.memmap``
+    subclass costs several microseconds more per call, which adds up over the
+    hundreds of small lookups of one query.
+    """
+    array = np.load(folder / name, mmap_mode="r" if mmap else None, allow_pickle=False)
+    return np.asarray(array)
 
 
 def gather_neighbors(adjacency: Adjacency, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -288,12 +288,13 @@ def _chain(
     for depth in range(len(layers) - 2, -1, -1):
         adjacency = _adjacency(graph, on_artists=(depth + 1) % 2 == 0)
         reached, _ = gather_neighbors(adjacency, on_path[depth + 1])
-        on_path[depth] = np.intersect1d(layers[depth], reached)
+        on_path[depth] = np.unique(reached[_sorted_contains(layers[depth], reached)])
 
     chain = [high_side.root]
     for depth in range(1, len(layers)):
         neighbors = _adjacency(graph, on_artists=(depth - 1) % 2 == 0).neighbors(chain[-1])
-        step = np.intersect1d(neighbors, on_path[depth], assume_unique=True)
+        # Neighbours are sorted, so the first one on a shortest chain has the lowest index.
+        step = neighbors[_sorted_contains(on_path[depth], neighbors)]
         chain.append(int(step[0]))
 
     # From the meeting node, the low side's parents lead to the low artist.
@@ -304,3 +305,12 @@ def _chain(
         depth -= 1
         chain.append(node)
     return chain
+
+
+def _sorted_contains(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Return, for each query, whether it is in ``sorted_values`` (ascending), without sorting the queries."""
+    if len(sorted_values) == 0:
+        return np.zeros(len(queries), dtype=bool)
+    index = np.searchsorted(sorted_values, queries)
+    index[index == len(sorted_values)] = 0
+    return sorted_values[index] == queries

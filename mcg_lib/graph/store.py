@@ -38,6 +38,11 @@ def _numpy_column(table: pa.Table, name: str) -> np.ndarray:
     return column.to_numpy(zero_copy_only=True)
 
 
+def _single_chunk_columns(table: pa.Table) -> list[tuple[str, pa.Array]]:
+    # Scalar access on one contiguous array skips the chunk search of a ChunkedArray.
+    return [(name, table.column(name).combine_chunks()) for name in table.column_names]
+
+
 class Graph:
     """A read-only graph snapshot of one snapshot and ruleset.
 
@@ -176,15 +181,21 @@ class Graph:
             )
         return list(self.role_sets[int(self.edge_role_sets[position])])
 
+    @cached_property
+    def _artist_columns(self) -> list[tuple[str, pa.Array]]:
+        return _single_chunk_columns(self.artists)
+
+    @cached_property
+    def _release_columns(self) -> list[tuple[str, pa.Array]]:
+        return _single_chunk_columns(self.releases)
+
     def artist_row(self, node: int) -> dict[str, Any]:
         """Return one row of the artist node table as a dict."""
-        return {name: self.artists.column(name)[node].as_py() for name in self.artists.column_names}
+        return {name: column[node].as_py() for name, column in self._artist_columns}
 
     def release_row(self, node: int) -> dict[str, Any]:
         """Return one row of the release node table as a dict."""
-        return {
-            name: self.releases.column(name)[node].as_py() for name in self.releases.column_names
-        }
+        return {name: column[node].as_py() for name, column in self._release_columns}
 
     def scratch(self):
         """Return this thread's search scratch arrays, created on first use."""
