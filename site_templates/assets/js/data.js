@@ -1,11 +1,11 @@
 // Where the game's data comes from: the static files of a ruleset, then the
-// fallback API, with a clear error when neither can answer.
+// fallback API, with an error that says what to do when neither responds.
 
 import { apiUrl, config, dataUrl } from './config.js';
 
 const API_PAGE = 50;
 
-/** Raised when an answer needs the online service: offline, or no API in this build. */
+/** Raised when data needs the online service: the browser is offline, or the build has no API. */
 export class NeedsService extends Error {
   constructor(reason, what) {
     super(serviceMessage(reason, what));
@@ -38,7 +38,7 @@ async function fetchJson(url, what) {
     throw new NeedsService(isOffline() ? 'offline' : 'failed', what);
   }
   if (!response.ok) {
-    const error = new Error(`${url} answered HTTP ${response.status}`);
+    const error = new Error(`${url} returned HTTP ${response.status}`);
     error.status = response.status;
     throw error;
   }
@@ -57,14 +57,14 @@ async function fetchApi(path, params, what) {
   }
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const error = new Error(body?.error?.message || `the online service answered HTTP ${response.status}`);
+    const error = new Error(body?.error?.message || `the online service returned HTTP ${response.status}`);
     error.status = response.status;
     throw error;
   }
   return body;
 }
 
-/** Return the key that tells releases and group memberships apart. */
+/** Return a key that distinguishes releases from group memberships with the same id. */
 export function releaseKey(release) {
   return `${release.kind || 'release'}:${release.id}`;
 }
@@ -182,12 +182,6 @@ export class Dataset {
       });
     }
     return { hops: (ids.length - 1) / 2, path };
-  }
-
-  /** Return true when the pair ids have a precomputed chain in the static files. */
-  async isPopular(id) {
-    const popular = await this.file('popular.json', 'the popular artists');
-    return popular.some((artist) => artist.id === id);
   }
 
   async searchApi(query, limit) {

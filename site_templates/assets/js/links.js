@@ -13,7 +13,7 @@ function linkOf(release, fromRoles, artist) {
   };
 }
 
-// A release without artist_count (an API answer may omit it) counts as capped.
+// A release without artist_count (an API response may omit it) counts as capped.
 function isCapped(entry, releases) {
   const listed = (entry.offset || 0) + entry.releases.length;
   return entry.total > listed || releases.some(
@@ -21,8 +21,8 @@ function isCapped(entry, releases) {
   );
 }
 
-function searchEntry(entry, otherId, wanted) {
-  const releases = wanted ? entry.releases.filter((release) => releaseKey(release) === wanted) : entry.releases;
+function searchEntry(entry, otherId, viaRelease) {
+  const releases = viaRelease ? entry.releases.filter((release) => releaseKey(release) === viaRelease) : entry.releases;
   for (const release of releases) {
     const other = release.artists.find((artist) => artist.id === otherId);
     if (other) return { release, other, releases };
@@ -32,13 +32,13 @@ function searchEntry(entry, otherId, wanted) {
 
 /**
  * Return the link from artist `fromId` to `target` (an artist summary),
- * through the release `wanted` (a releaseKey) when given, or null when the
+ * through the release `viaRelease` (a releaseKey) when given, or null when the
  * data shows there is none. Raises NeedsService when only the API could tell.
  */
-export async function findLink(dataset, fromId, target, wanted = null) {
+export async function findLink(dataset, fromId, target, viaRelease = null) {
   if (fromId === target.id) return null;
   const entry = await dataset.neighbours(fromId);
-  const mine = searchEntry(entry, target.id, wanted);
+  const mine = searchEntry(entry, target.id, viaRelease);
   if (mine.release) return linkOf(mine.release, mine.release.roles, mine.other);
   if (!isCapped(entry, mine.releases)) return null;
 
@@ -50,7 +50,7 @@ export async function findLink(dataset, fromId, target, wanted = null) {
     if (!(error instanceof NeedsService)) throw error;
   }
   if (theirs) {
-    const found = searchEntry(theirs, fromId, wanted);
+    const found = searchEntry(theirs, fromId, viaRelease);
     if (found.release) {
       const artist = { ...theirs.artist, roles: found.release.roles };
       return linkOf(found.release, found.other.roles, artist);
@@ -61,7 +61,7 @@ export async function findLink(dataset, fromId, target, wanted = null) {
   const answer = await dataset.apiPath(fromId, target.id);
   if (answer.status !== 'found' || answer.hops !== 1) return null;
   const step = answer.path[1];
-  if (wanted && `${step.kind === 'membership' ? 'membership' : 'release'}:${step.id}` !== wanted) return null;
+  if (viaRelease && `${step.kind === 'membership' ? 'membership' : 'release'}:${step.id}` !== viaRelease) return null;
   const release = { id: step.id, kind: step.kind === 'membership' ? 'membership' : undefined, title: step.title, year: step.year, formats: step.formats };
   return linkOf(release, step.from_roles, { ...answer.path[2], roles: step.to_roles });
 }

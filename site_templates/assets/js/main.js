@@ -74,6 +74,7 @@ async function showDaily(day) {
     showError(new Error(`The puzzle of ${formatDay(day)} is not out yet.`), 'Not yet');
     return;
   }
+
   const data = dataset();
   const manifest = await data.manifest();
   const slot = puzzleFor(manifest.schedule, day);
@@ -81,6 +82,7 @@ async function showDaily(day) {
     showError(new Error(`The ${ruleset} ruleset has no daily puzzles. Try free play or another ruleset.`), 'No puzzle');
     return;
   }
+
   const puzzle = await data.day(slot.date);
   const key = dailyKey(config.snapshot, ruleset, day);
   let game = loadGame(key);
@@ -92,6 +94,7 @@ async function showDaily(day) {
     });
     game.optimalHops = puzzle.hops;
   }
+
   const when = day === today ? 'Today' : formatDay(day);
   mountGame({
     dataset: data,
@@ -168,8 +171,11 @@ function parseRoute() {
 async function route() {
   const parts = parseRoute();
   const [view, ...rest] = parts;
-  const named = view === 'day' ? rest[1] : view === 'free' ? rest[2] : null;
+  let named = null;
+  if (view === 'day') named = rest[1];
+  if (view === 'free') named = rest[2];
   if (named && rulesetNames().includes(named) && named !== ruleset) setRuleset(named, false);
+
   highlightNav(view || 'today');
   try {
     if (!view || view === 'today') await showDaily(todayIso());

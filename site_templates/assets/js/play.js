@@ -83,7 +83,7 @@ function stepPanel(ctx) {
   const busy = h('p', { class: 'busy', 'aria-live': 'polite' });
   const releases = h('div', { class: 'releases' }, h('p', { class: 'loading', text: 'Loading releases…' }));
 
-  async function attempt(target, wanted) {
+  async function attempt(target, viaRelease) {
     message.textContent = '';
     if (game.hops >= MAX_HOPS) {
       message.textContent = `Chains stop at ${MAX_HOPS} hops. Undo a step or give up.`;
@@ -96,7 +96,7 @@ function stepPanel(ctx) {
     }
     busy.textContent = `Checking ${artistLabel(target)}…`;
     try {
-      const link = await findLink(dataset, current.id, target, wanted);
+      const link = await findLink(dataset, current.id, target, viaRelease);
       busy.textContent = '';
       if (!link) {
         game.wrong += 1;

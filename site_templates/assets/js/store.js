@@ -66,6 +66,14 @@ export function dailyRecords() {
   return records;
 }
 
+function extraHopsBucket(record) {
+  if (record.optimalHops === null || record.optimalHops === undefined) return 'best';
+  const extra = record.hops - record.optimalHops;
+  if (extra <= 0) return 'best';
+  if (extra <= 2) return `+${extra}`;
+  return '+3 or more';
+}
+
 function streaks(solvedDays, today) {
   const days = [...solvedDays].sort();
   let longest = 0;
@@ -95,11 +103,7 @@ export function statistics(today) {
   const solved = records.filter((record) => record.status === 'solved');
   const onTheDay = new Set(solved.filter((record) => record.solvedOn === record.day).map((record) => record.day));
   const distribution = { best: 0, '+1': 0, '+2': 0, '+3 or more': 0 };
-  for (const record of solved) {
-    const extra = record.optimalHops === null || record.optimalHops === undefined ? 0 : record.hops - record.optimalHops;
-    const bucket = extra <= 0 ? 'best' : extra === 1 ? '+1' : extra === 2 ? '+2' : '+3 or more';
-    distribution[bucket] += 1;
-  }
+  for (const record of solved) distribution[extraHopsBucket(record)] += 1;
   const scores = solved.map((record) => record.score || 0);
   return {
     played: finished.length,
