@@ -9,6 +9,7 @@ the snapshot, the ruleset and the time of the run.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ TEMPLATE_NAME = "research_page"
 CELL_TIMEOUT = 600
 
 _HEADING = re.compile(r"^#\s+(.+)$", re.MULTILINE)
+# vl-convert labels a chart's title element for screen readers.
+_SVG_TITLE = re.compile(r"aria-label=\"Title text '(.*?)'\"")
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ def export_page(executed: Path, *, title: str, snapshot: str, ruleset: str) -> s
     """Convert an executed notebook to the HTML of one research page."""
     notebook = nbformat.read(executed, as_version=4)
     notebook.metadata["title"] = f"{title} ({snapshot})"
+    _describe_charts(notebook)
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATES_DIR)],
@@ -160,6 +164,18 @@ def export_page(executed: Path, *, title: str, snapshot: str, ruleset: str) -> s
     }
     body, _ = exporter.from_notebook_node(notebook, resources=resources)
     return body
+
+
+def _describe_charts(notebook: nbformat.NotebookNode) -> None:
+    """Give every SVG output an alternative text for the page: its chart title, or "chart"."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            svg = output.get("data", {}).get("image/svg+xml")
+            if svg is None:
+                continue
+            title = _SVG_TITLE.search(svg)
+            metadata = output.setdefault("metadata", {}).setdefault("image/svg+xml", {})
+            metadata.setdefault("alt", html.unescape(title.group(1)) if title else "chart")
 
 
 def _executed_at(notebook: nbformat.NotebookNode) -> str:
