@@ -70,9 +70,15 @@ def plan_lab(root: DataRoot, *, port: int, open_browser: bool) -> LabPlan:
         f"--ServerApp.ip={LAB_HOST}",
         f"--ServerApp.port={port}",
         f"--ServerApp.root_dir={notebooks}",
+        # Extensions come from the locked environment, so the lab never
+        # queries PyPI for them.
+        "--LabApp.extension_manager=readonly",
     ]
     if not open_browser:
         argv.append("--no-browser")
+    if os.geteuid() == 0:
+        # Jupyter refuses to run as root unless told to; containers often do.
+        argv.append("--allow-root")
 
     env = dict(os.environ)
     env[DATA_ROOT_ENV] = str(root.root)
