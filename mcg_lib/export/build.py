@@ -149,14 +149,13 @@ def write_neighbours(
     builder: NeighbourBuilder, popular_nodes: list[int], puzzles: list[dict[str, Any]], out: Path
 ) -> dict[str, Any]:
     """Write the neighbour shards of the popular artists and of every puzzle chain's artists."""
-    keep: dict[int, dict[int, set[int]]] = defaultdict(dict)
-    for node in popular_nodes:
-        keep[node]
+    # {artist node: {release node: artist nodes}} of the chain links each entry must list.
+    keep: dict[int, dict[int, set[int]]] = {node: {} for node in popular_nodes}
     for puzzle in puzzles:
         chain = chain_nodes(builder, puzzle["path"])
         for position, node in enumerate(chain.artists):
             for release, artists in chain.keep(position).items():
-                keep[node].setdefault(release, set()).update(artists)
+                keep.setdefault(node, {}).setdefault(release, set()).update(artists)
 
     reader = builder.reader
     entries: dict[int, bytes] = {}

@@ -19,7 +19,8 @@ from mcg_lib.export.layout import CHAIN_NODES_FILE, MAX_SHARDS, PAIRS_FILE, TARG
 from mcg_lib.publish import read_json
 
 
-def _factor(folder: Path, files: list[Path], shards: int) -> int:
+def _factor(files: list[Path], shards: int) -> int:
+    """Return how many ways to split each source shard so the largest lands near the target size."""
     largest = max((path.stat().st_size for path in files), default=0)
     return max(1, min(MAX_SHARDS // max(shards, 1), math.ceil(largest / TARGET_SHARD_BYTES)))
 
@@ -39,7 +40,7 @@ def export_pairs(answers: Path, layout: dict[str, Any], out: Path) -> dict[str, 
     """Write ``pairs/<n>.json`` and return {"shards", "bytes"}."""
     source_shards = int(layout["pair_shards"])
     files = _source_files(answers, layout["pairs_pattern"], source_shards)
-    factor = _factor(answers, files, source_shards)
+    factor = _factor(files, source_shards)
     shards = source_shards * factor
 
     total = 0
@@ -61,7 +62,7 @@ def export_chain_nodes(answers: Path, layout: dict[str, Any], out: Path) -> dict
     """
     source_shards = int(layout["node_shards"])
     files = _source_files(answers, layout["nodes_pattern"], source_shards)
-    factor = _factor(answers, files, source_shards)
+    factor = _factor(files, source_shards)
     shards = source_shards * factor
 
     total = 0

@@ -145,7 +145,7 @@ def test_free_pair_without_api_says_so(page, site_month, site_url):
 
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("needs the online service", timeout=TIMEOUT_MS)
-    expect(alert).to_contain_text("does not have")
+    expect(alert).to_contain_text("has no online service")
 
 
 def test_free_play_between_popular_artists(page, site_month, site_url):

@@ -16,14 +16,14 @@ export class NeedsService extends Error {
 
 function serviceMessage(reason, what) {
   if (reason === 'offline') {
-    return `You are offline, and ${what} needs the online service: it is not saved on this device. `
+    return `You are offline, and this device has no saved copy of ${what}, so the online service is needed. `
       + 'Daily puzzles you have opened still play; reconnect for the rest.';
   }
   if (reason === 'no-api') {
-    return `${what[0].toUpperCase()}${what.slice(1)} needs the online service, which this copy of the game does not have. `
+    return `The online service is needed for ${what}, and this copy of the game has none. `
       + 'Daily puzzles and pairs of popular artists work without it.';
   }
-  return `The online service could not answer for ${what}. Try again in a moment.`;
+  return `The online service did not respond for ${what}. Try again in a moment.`;
 }
 
 function isOffline() {
@@ -75,6 +75,7 @@ export class Dataset {
     this.ruleset = ruleset;
     this.files = new Map();
     this.neighbourEntries = new Map();
+    this.shardsRead = new Set();
   }
 
   file(path, what) {
@@ -109,12 +110,25 @@ export class Dataset {
     if (!known || known.releases.length < entry.releases.length) this.neighbourEntries.set(id, entry);
   }
 
-  /** Return the neighbour entry of an artist: day files, static shards, then the API. */
+  /**
+   * Return the neighbour entry of an artist: a day file's, the static shard's, then the API's.
+   * A day file may list fewer releases than the shard, so a capped entry is checked against the
+   * shard once.
+   */
   async neighbours(id) {
-    if (this.neighbourEntries.has(id)) return this.neighbourEntries.get(id);
-    const manifest = await this.manifest();
-    const shard = await this.file(`neighbours/${id % manifest.neighbours.shards}.json`, 'these credits');
-    let entry = shard[String(id)];
+    const known = this.neighbourEntries.get(id);
+    if (known && (known.total <= known.releases.length || this.shardsRead.has(id))) return known;
+    this.shardsRead.add(id);
+    let entry = null;
+    try {
+      const manifest = await this.manifest();
+      const shard = await this.file(`neighbours/${id % manifest.neighbours.shards}.json`, `the credits of artist ${id}`);
+      entry = shard[String(id)] || null;
+    } catch (error) {
+      if (known && error instanceof NeedsService) return known;
+      throw error;
+    }
+    if (!entry && known) return known;
     if (!entry) entry = await this.apiNeighbours(id, 0);
     this.remember(id, entry);
     return this.neighbourEntries.get(id);

@@ -12,6 +12,14 @@ import { addDays, formatDay, isIsoDate, puzzleFor, todayIso } from './schedule.j
 import { dailyKey, freeKey, loadGame, loadSettings, saveGame, saveSettings } from './store.js';
 import { renderArchive, renderFreeSetup, renderStats } from './views.js';
 
+const PAIR_NEEDS_SERVICE = {
+  offline: 'This pair needs the online service, and you are offline: the credits of its artists '
+    + 'are not saved on this device. Daily puzzles you have opened still play.',
+  'no-api': 'This pair needs the online service, because the credits of its artists do not ship with '
+    + 'the site, and this copy of the game has no online service. Pick popular artists, or play the daily puzzle.',
+  failed: 'This pair needs the online service, which did not respond. Try again in a moment.',
+};
+
 const main = document.getElementById('main');
 const datasets = new Map();
 const knownArtists = new Map();
@@ -129,7 +137,7 @@ async function showFree(fromId, toId) {
     await data.neighbours(fromId);
   } catch (error) {
     if (!(error instanceof NeedsService)) throw error;
-    showError(new Error(`This pair needs the online service. ${error.message}`), 'Free play');
+    showError(new Error(PAIR_NEEDS_SERVICE[error.reason] || PAIR_NEEDS_SERVICE.failed), 'Free play');
     return;
   }
 
