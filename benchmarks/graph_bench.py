@@ -48,12 +48,25 @@ def write_catalog(args: argparse.Namespace) -> float:
         from benchmarks.graph_synthetic import write_synthetic
         from mcg_lib.paths import DataRoot
 
-        write_synthetic(DataRoot(args.data_root), args.snapshot, releases=args.releases, artists=args.artists)
+        write_synthetic(
+            DataRoot(args.data_root), args.snapshot, releases=args.releases, artists=args.artists
+        )
     else:
         command = mcg(
-            args.data_root, "generate", "catalog", "--snapshot", args.snapshot,
-            "--out", str(args.data_root), "--releases", str(args.releases),
-            "--artists", str(args.artists), "--edges", str(args.edges), "--force",
+            args.data_root,
+            "generate",
+            "catalog",
+            "--snapshot",
+            args.snapshot,
+            "--out",
+            str(args.data_root),
+            "--releases",
+            str(args.releases),
+            "--artists",
+            str(args.artists),
+            "--edges",
+            str(args.edges),
+            "--force",
         )
         subprocess.run(command, check=True)
     return time.monotonic() - started
@@ -70,7 +83,10 @@ def run_queries(args: argparse.Namespace) -> dict:
     graph = open_graph(DataRoot(args.data_root), args.snapshot, RULESET)
     rng = random.Random(args.seed)
     ids = graph.artist_ids
-    pairs = [(int(ids[rng.randrange(len(ids))]), int(ids[rng.randrange(len(ids))])) for _ in range(args.pairs)]
+    pairs = [
+        (int(ids[rng.randrange(len(ids))]), int(ids[rng.randrange(len(ids))]))
+        for _ in range(args.pairs)
+    ]
 
     latencies, hops, statuses = [], [], {}
     for first, second in pairs:
@@ -89,7 +105,9 @@ def run_queries(args: argparse.Namespace) -> dict:
         "max_ms": round(float(latency.max()), 3),
         "rss_mb": round(rss_mb, 1),
         "statuses": statuses,
-        "hops": {str(h): hops.count(h) for h in sorted(set(hops), key=lambda h: -1 if h is None else h)},
+        "hops": {
+            str(h): hops.count(h) for h in sorted(set(hops), key=lambda h: -1 if h is None else h)
+        },
     }
     report["baselines"] = run_baselines(graph, pairs[: args.baseline_pairs])
     return report
@@ -124,7 +142,11 @@ def run_baselines(graph, pairs: list[tuple[int, int]]) -> dict:
     sources = np.repeat(np.arange(artists, dtype=np.int64), np.diff(offsets))
     targets = np.asarray(graph.by_artist.targets, dtype=np.int64) + artists
     for start in range(0, len(targets), chunk):
-        edges = zip(sources[start : start + chunk].tolist(), targets[start : start + chunk].tolist(), strict=True)
+        edges = zip(
+            sources[start : start + chunk].tolist(),
+            targets[start : start + chunk].tolist(),
+            strict=True,
+        )
         rx_graph.add_edges_from_no_data(list(edges))
     del sources, targets
     rx_setup = time.perf_counter() - started
@@ -144,14 +166,20 @@ def run_baselines(graph, pairs: list[tuple[int, int]]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Benchmark the graph build, queries and precompute.")
+    parser = argparse.ArgumentParser(
+        description="Benchmark the graph build, queries and precompute."
+    )
     parser.add_argument("--data-root", type=Path, default=Path("/tmp/mcg-graph-bench"))
     parser.add_argument("--snapshot", default="bench")
     parser.add_argument("--releases", type=int, default=FULL_RELEASES)
     parser.add_argument("--artists", type=int, default=0, help="default: releases * 9/17")
     parser.add_argument("--edges", type=int, default=0, help="default: releases * 75/17")
-    parser.add_argument("--synthetic", action="store_true", help="write the catalog with benchmarks.graph_synthetic")
-    parser.add_argument("--skip-catalog", action="store_true", help="reuse the catalog already in --data-root")
+    parser.add_argument(
+        "--synthetic", action="store_true", help="write the catalog with benchmarks.graph_synthetic"
+    )
+    parser.add_argument(
+        "--skip-catalog", action="store_true", help="reuse the catalog already in --data-root"
+    )
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--baseline-pairs", type=int, default=3)
     parser.add_argument("--top", type=int, default=1000)
@@ -166,7 +194,11 @@ def main() -> None:
         print(json.dumps(run_queries(args)))
         return
 
-    report: dict = {"releases": args.releases, "artists": args.artists, "edges_requested": args.edges}
+    report: dict = {
+        "releases": args.releases,
+        "artists": args.artists,
+        "edges_requested": args.edges,
+    }
     if not args.skip_catalog:
         shutil.rmtree(args.data_root, ignore_errors=True)
         report["catalog_seconds"] = round(write_catalog(args), 1)
@@ -174,22 +206,48 @@ def main() -> None:
         shutil.rmtree(args.data_root / "graph", ignore_errors=True)
         shutil.rmtree(args.data_root / "exports", ignore_errors=True)
 
-    build = measure("graph build", mcg(args.data_root, "graph", "--snapshot", args.snapshot, "--ruleset", RULESET))
-    manifest = json.loads((args.data_root / "graph" / args.snapshot / RULESET / "manifest.json").read_text())
-    report["graph"] = {"seconds": round(build.seconds, 1), "peak_rss_mb": round(build.peak_rss_mb), **manifest["counts"]}
+    build = measure(
+        "graph build",
+        mcg(args.data_root, "graph", "--snapshot", args.snapshot, "--ruleset", RULESET),
+    )
+    manifest = json.loads(
+        (args.data_root / "graph" / args.snapshot / RULESET / "manifest.json").read_text()
+    )
+    report["graph"] = {
+        "seconds": round(build.seconds, 1),
+        "peak_rss_mb": round(build.peak_rss_mb),
+        **manifest["counts"],
+    }
     print(f"graph build: {build.seconds:.1f} s, {build.peak_rss_mb:.0f} MB peak", flush=True)
 
-    query_command = [sys.executable, "-m", "benchmarks.graph_bench", "--queries-only", *sys.argv[1:]]
+    query_command = [
+        sys.executable,
+        "-m",
+        "benchmarks.graph_bench",
+        "--queries-only",
+        *sys.argv[1:],
+    ]
     output = subprocess.run(query_command, check=True, capture_output=True, text=True).stdout
     report["queries"] = json.loads(output.strip().splitlines()[-1])
     print(f"queries: {report['queries']}", flush=True)
 
     precompute = measure(
         "precompute",
-        mcg(args.data_root, "precompute", "--snapshot", args.snapshot, "--ruleset", RULESET, "--top", str(args.top)),
+        mcg(
+            args.data_root,
+            "precompute",
+            "--snapshot",
+            args.snapshot,
+            "--ruleset",
+            RULESET,
+            "--top",
+            str(args.top),
+        ),
     )
     answers = json.loads(
-        (args.data_root / "exports" / args.snapshot / "answers" / RULESET / "manifest.json").read_text()
+        (
+            args.data_root / "exports" / args.snapshot / "answers" / RULESET / "manifest.json"
+        ).read_text()
     )
     report["precompute"] = {
         "top": args.top,
@@ -209,16 +267,27 @@ def main() -> None:
 def print_table(report: dict) -> None:
     queries, baselines = report["queries"], report["queries"]["baselines"]
     graph, precompute = report["graph"], report["precompute"]
-    scipy_s, rx_s = baselines["scipy_breadth_first_order_s"], baselines["rustworkx_dijkstra_target_s"]
-    print(f"| graph | {graph['artists']:,} artists, {graph['releases']:,} releases, {graph['edges']:,} edges |")
+    scipy_s, rx_s = (
+        baselines["scipy_breadth_first_order_s"],
+        baselines["rustworkx_dijkstra_target_s"],
+    )
+    print(
+        f"| graph | {graph['artists']:,} artists, {graph['releases']:,} releases, {graph['edges']:,} edges |"
+    )
     print(f"| build | {graph['seconds']} s, {graph['peak_rss_mb']:,} MB peak |")
     print(
         f"| query p50 / p95 / max | {queries['p50_ms']} / {queries['p95_ms']} / {queries['max_ms']} ms, "
         f"{queries['rss_mb']} MB RSS |"
     )
-    print(f"| scipy breadth_first_order | {scipy_s} s a pair ({scipy_s * 1000 / queries['p50_ms']:,.0f}x p50) |")
-    print(f"| rustworkx dijkstra, target | {rx_s} s a pair ({rx_s * 1000 / queries['p50_ms']:,.0f}x p50) |")
-    print(f"| precompute top {precompute['top']} | {precompute['seconds']} s, {precompute['peak_rss_mb']:,} MB peak |")
+    print(
+        f"| scipy breadth_first_order | {scipy_s} s a pair ({scipy_s * 1000 / queries['p50_ms']:,.0f}x p50) |"
+    )
+    print(
+        f"| rustworkx dijkstra, target | {rx_s} s a pair ({rx_s * 1000 / queries['p50_ms']:,.0f}x p50) |"
+    )
+    print(
+        f"| precompute top {precompute['top']} | {precompute['seconds']} s, {precompute['peak_rss_mb']:,} MB peak |"
+    )
 
 
 if __name__ == "__main__":

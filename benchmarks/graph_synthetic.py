@@ -26,7 +26,9 @@ CREDITS_PER_RELEASE = 4.4
 SKEW = 2.2
 
 
-def write_synthetic(root: DataRoot, snapshot: str, *, releases: int, artists: int, seed: float = 0.42) -> None:
+def write_synthetic(
+    root: DataRoot, snapshot: str, *, releases: int, artists: int, seed: float = 0.42
+) -> None:
     """Write releases, artists and release_credits Parquet tables under curated/<snapshot>/."""
     curated = root.curated(snapshot)
     for table in ("releases", "artists", "release_credits"):
@@ -87,8 +89,15 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.monotonic()
-    write_synthetic(DataRoot(args.data_root.absolute()), args.snapshot, releases=args.releases, artists=args.artists)
-    print(f"wrote {args.releases:,} releases, {args.artists:,} artists in {time.monotonic() - started:.1f} s")
+    write_synthetic(
+        DataRoot(args.data_root.absolute()),
+        args.snapshot,
+        releases=args.releases,
+        artists=args.artists,
+    )
+    print(
+        f"wrote {args.releases:,} releases, {args.artists:,} artists in {time.monotonic() - started:.1f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
@@ -201,7 +202,7 @@ def test_published_graph_is_immutable(scene):
 
 def test_failed_build_publishes_nothing(scene, tmp_path):
     (scene.table(SNAPSHOT, "release_credits") / "part-0.parquet").write_bytes(b"not parquet")
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.Error):
         run(scene, SNAPSHOT, force=False, ruleset="all-credits")
     assert not scene.graph(SNAPSHOT, "all-credits").exists()
     assert not list(scene.staging.iterdir())

@@ -89,7 +89,9 @@ def test_hops_equal_plain_bfs(sample):
     name, root, _, adjacency = sample
     graph = open_graph(root, SNAPSHOT, "all-credits")
     artists = sorted(node_id for kind, node_id in adjacency if kind == "a")
-    popular = graph.artists.sort_by([("popularity", "descending")]).column("artist_id").to_pylist()[:15]
+    popular = (
+        graph.artists.sort_by([("popularity", "descending")]).column("artist_id").to_pylist()[:15]
+    )
     rng = random.Random(2015)
     sources = popular[:5] + rng.sample(artists, min(10, len(artists)))
 

@@ -109,9 +109,17 @@ def test_puzzles_schedule(scene):
 def test_answers_are_deterministic(scene, data_root):
     run(scene, SNAPSHOT, force=False, ruleset="all-credits", top=20, days=5, workers=1)
     folder = answers_dir(scene, SNAPSHOT, "all-credits")
-    first = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*.json") if p.name != "manifest.json"}
+    first = {
+        p.relative_to(folder): p.read_bytes()
+        for p in folder.rglob("*.json")
+        if p.name != "manifest.json"
+    }
     run(scene, SNAPSHOT, force=True, ruleset="all-credits", top=20, days=5, workers=1)
-    second = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*.json") if p.name != "manifest.json"}
+    second = {
+        p.relative_to(folder): p.read_bytes()
+        for p in folder.rglob("*.json")
+        if p.name != "manifest.json"
+    }
     assert first == second
 
 
@@ -171,8 +179,15 @@ def test_too_many_files_rejected(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("hops", "versions", "tier"),
-    [(1, [1], "easy"), (2, [10, 10], "easy"), (2, [1, 1], "medium"), (3, [5, 5, 5], "medium"),
-     (4, [20, 20, 20, 20], "medium"), (4, [1, 1, 1, 1], "hard"), (6, [50] * 6, "hard")],
+    [
+        (1, [1], "easy"),
+        (2, [10, 10], "easy"),
+        (2, [1, 1], "medium"),
+        (3, [5, 5, 5], "medium"),
+        (4, [20, 20, 20, 20], "medium"),
+        (4, [1, 1, 1, 1], "hard"),
+        (6, [50] * 6, "hard"),
+    ],
 )
 def test_difficulty_tiers(hops, versions, tier):
     assert difficulty(hops, versions)[0] == tier
@@ -201,7 +216,9 @@ def test_schedule_follows_week_pattern():
         chains[(first, first + 100)] = chain_of(first, 3, 2000)  # medium
     for first in range(20, 30):
         chains[(first, first + 100)] = chain_of(first, 5, 3000)  # hard
-    versions = {1000: 10, 1001: 10} | {2000 + i: 1 for i in range(3)} | {3000 + i: 1 for i in range(5)}
+    versions = (
+        {1000: 10, 1001: 10} | {2000 + i: 1 for i in range(3)} | {3000 + i: 1 for i in range(5)}
+    )
     puzzles = schedule(chains, versions, days=14, start=date(2024, 1, 1), seed_text="x")
     # 2024-01-01 is a Monday: two easy days, three medium, two hard.
     tiers = [p["difficulty"] for p in puzzles]
@@ -212,13 +229,26 @@ def test_schedule_follows_week_pattern():
 
 
 def test_schedule_shorter_without_pairs():
-    puzzles = schedule({(1, 2): [1, 10, 2], (1, 3): None}, {10: 1}, days=5, start=date(2024, 1, 1), seed_text="x")
+    puzzles = schedule(
+        {(1, 2): [1, 10, 2], (1, 3): None}, {10: 1}, days=5, start=date(2024, 1, 1), seed_text="x"
+    )
     assert len(puzzles) == 1
 
 
 def test_cli_precompute(scene):
     result = CliRunner().invoke(
-        cli, ["--data-root", str(scene.root), "precompute", "--snapshot", SNAPSHOT, "--top", "5", "--days", "3"]
+        cli,
+        [
+            "--data-root",
+            str(scene.root),
+            "precompute",
+            "--snapshot",
+            SNAPSHOT,
+            "--top",
+            "5",
+            "--days",
+            "3",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "10 pairs" in result.output
@@ -228,6 +258,8 @@ def test_cli_precompute(scene):
 
 
 def test_cli_precompute_without_graph(data_root):
-    result = CliRunner().invoke(cli, ["--data-root", str(data_root.root), "precompute", "--snapshot", SNAPSHOT])
+    result = CliRunner().invoke(
+        cli, ["--data-root", str(data_root.root), "precompute", "--snapshot", SNAPSHOT]
+    )
     assert result.exit_code == 3
     assert "mcg graph" in result.output

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from mcg_lib.errors import ConfigError, NotFoundError
-from mcg_lib.graph.roles import FAMILIES, load_role_families, normalize_role, role_family, role_family_coverage
+from mcg_lib.graph.roles import (
+    FAMILIES,
+    load_role_families,
+    normalize_role,
+    role_family,
+    role_family_coverage,
+)
 from mcg_lib.graph.rulesets import PSEUDO_ARTISTS, list_rulesets, load_ruleset
 
 
@@ -203,7 +209,11 @@ def test_cli_rulesets_compare(data_root):
     assert report["sides"]["all-credits"]["edges"] == 18
     # Everyone but the producer and the sleeve painter.
     assert report["sides"]["performers"]["artists"] == 9
-    assert report["sides"]["all-credits"]["hubs"][0] == {"id": 20, "name": "Producer Person", "releases": 3}
+    assert report["sides"]["all-credits"]["hubs"][0] == {
+        "id": 20,
+        "name": "Producer Person",
+        "releases": 3,
+    }
     # Alpha and Delta are 3 hops apart through the producer, who is no performer.
     assert report["pairs_with_other_distance"] >= 1
 

@@ -35,7 +35,8 @@ def command(ctx: click.Context, snapshot: str, ruleset: str, force: bool, verify
 
         checked = verify_graph(root.require_graph(snapshot, ruleset))
         click.echo(
-            f"graph {snapshot}/{ruleset}: {checked['files']} files, {checked['bytes']:,} bytes match the manifest"
+            f"graph {snapshot}/{ruleset}: {checked['files']} files, "
+            f"{checked['bytes']:,} bytes match the manifest"
         )
         return
 
@@ -46,6 +47,7 @@ def command(ctx: click.Context, snapshot: str, ruleset: str, force: bool, verify
     )
     summary = manifest["summary"]
     click.echo(
-        f"graph {snapshot}/{ruleset}: {summary['artists']:,} artists, {summary['releases']:,} releases, "
+        f"graph {snapshot}/{ruleset}: {summary['artists']:,} artists, "
+        f"{summary['releases']:,} releases, "
         f"{summary['edges']:,} edges, {summary['bytes']:,} bytes in {root.graph(snapshot, ruleset)}"
     )

@@ -10,8 +10,20 @@ from mcg_lib.cli.options import data_root, force_option, ruleset_option, snapsho
 @click.command()
 @snapshot_option
 @ruleset_option
-@click.option("--top", default=1000, show_default=True, type=click.IntRange(2), help="Number of popular artists.")
-@click.option("--days", default=400, show_default=True, type=click.IntRange(1), help="Days of puzzles to schedule.")
+@click.option(
+    "--top",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(2),
+    help="Number of popular artists.",
+)
+@click.option(
+    "--days",
+    default=400,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Days of puzzles to schedule.",
+)
 @click.option(
     "--start-date",
     default="",
@@ -20,7 +32,13 @@ from mcg_lib.cli.options import data_root, force_option, ruleset_option, snapsho
 @force_option
 @click.pass_context
 def command(
-    ctx: click.Context, snapshot: str, ruleset: str, top: int, days: int, start_date: str, force: bool
+    ctx: click.Context,
+    snapshot: str,
+    ruleset: str,
+    top: int,
+    days: int,
+    start_date: str,
+    force: bool,
 ) -> None:
     """Precompute a shortest chain for every pair among the --top most popular artists.
 
@@ -48,7 +66,9 @@ def command(
     )
     summary = manifest["summary"]
     click.echo(
-        f"answers {snapshot}/{ruleset}: {summary['pairs']:,} pairs ({summary['found']:,} connected), "
+        f"answers {snapshot}/{ruleset}: {summary['pairs']:,} pairs "
+        f"({summary['found']:,} connected), "
         f"{summary['puzzles']} puzzles, {summary['files']} files, {summary['bytes']:,} bytes "
-        f"(largest file {summary['largest_file_bytes']:,}) in {answers_dir(root, snapshot, ruleset)}"
+        f"(largest file {summary['largest_file_bytes']:,}) "
+        f"in {answers_dir(root, snapshot, ruleset)}"
     )

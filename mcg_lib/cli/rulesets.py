@@ -46,10 +46,18 @@ def list_command() -> None:
 @snapshot_option
 @click.argument("first")
 @click.argument("second")
-@click.option("--popular", default=50, show_default=True, type=click.IntRange(2), help="Popular artists whose distances are compared.")
+@click.option(
+    "--popular",
+    default=50,
+    show_default=True,
+    type=click.IntRange(2),
+    help="Popular artists whose distances are compared.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.pass_context
-def compare_command(ctx: click.Context, snapshot: str, first: str, second: str, popular: int, as_json: bool) -> None:
+def compare_command(
+    ctx: click.Context, snapshot: str, first: str, second: str, popular: int, as_json: bool
+) -> None:
     """Compare the graphs of rulesets FIRST and SECOND: sizes, hub artists, distances.
 
     Both graphs must be built ('mcg graph --snapshot S --ruleset R').
@@ -62,7 +70,9 @@ def compare_command(ctx: click.Context, snapshot: str, first: str, second: str, 
     from mcg_lib.graph.compare import compare_graphs
 
     root = data_root(ctx)
-    report = compare_graphs(open_graph(root, snapshot, first), open_graph(root, snapshot, second), popular=popular)
+    report = compare_graphs(
+        open_graph(root, snapshot, first), open_graph(root, snapshot, second), popular=popular
+    )
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
@@ -75,7 +85,10 @@ def compare_command(ctx: click.Context, snapshot: str, first: str, second: str, 
     click.echo(f"  distances among {report['popular_compared']} popular artists of {first}:")
     for name, side in ((first, sides[0]), (second, sides[1])):
         d = side["distances"]
-        click.echo(f"    {name}: {d['connected']}/{d['pairs']} pairs connected, mean {d['mean_hops']} hops, max {d['max_hops']}")
+        click.echo(
+            f"    {name}: {d['connected']}/{d['pairs']} pairs connected, "
+            f"mean {d['mean_hops']} hops, max {d['max_hops']}"
+        )
     click.echo(f"    pairs whose distance differs: {report['pairs_with_other_distance']}")
     for name, side in ((first, sides[0]), (second, sides[1])):
         hubs = ", ".join(f"{h['name']} ({h['releases']})" for h in side["hubs"][:5])

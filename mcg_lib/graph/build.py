@@ -82,10 +82,10 @@ def build_graph(root: DataRoot, snapshot: str, ruleset: Ruleset, out: Path) -> B
     con = connect(out)
     try:
         register_catalog(con, root, snapshot)
-        roles = register_role_map(con)
+        labels = register_role_map(con)
 
         step = time.monotonic()
-        create_credit_labels(con, ruleset)
+        create_credit_labels(con, ruleset, labels)
         create_release_keys(con, ruleset)
         dropped = create_edges(con, ruleset)
         create_node_indexes(con)
@@ -99,14 +99,14 @@ def build_graph(root: DataRoot, snapshot: str, ruleset: Ruleset, out: Path) -> B
         seconds["csr"] = round(time.monotonic() - step, 3)
 
         step = time.monotonic()
-        counts.update(_write_node_tables(con, out, ruleset))
+        counts.update(_write_node_tables(con, out, ruleset, labels))
         seconds["node_tables"] = round(time.monotonic() - step, 3)
     finally:
         con.close()
         _remove_spill(out)
 
     counts.update(dropped)
-    counts["distinct_roles"] = roles
+    counts["distinct_labels"] = len(labels)
     seconds["total"] = round(time.monotonic() - started, 3)
     return BuildReport(counts=counts, seconds=seconds)
 
@@ -138,7 +138,7 @@ def _write_csr(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
 
 
 def _write_node_tables(
-    con: duckdb.DuckDBPyConnection, out: Path, ruleset: Ruleset
+    con: duckdb.DuckDBPyConnection, out: Path, ruleset: Ruleset, labels: list[str]
 ) -> dict[str, int]:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE release_table AS "
@@ -148,7 +148,7 @@ def _write_node_tables(
 
     releases = _arrow(con, "SELECT * FROM release_table ORDER BY node")
     artists = _arrow(con, "SELECT * FROM artist_table ORDER BY node")
-    role_sets = _arrow(con, "SELECT role_set, labels FROM role_sets ORDER BY role_set")
+    role_sets = _role_set_table(con, labels)
     names = _arrow(
         con,
         """
@@ -170,6 +170,16 @@ def _write_node_tables(
         "SELECT count(*) FROM release_table WHERE kind = 'membership'"
     ).fetchone()[0]
     return {"membership_nodes": int(memberships), "role_sets": role_sets.num_rows}
+
+
+def _role_set_table(con: duckdb.DuckDBPyConnection, labels: list[str]) -> pa.Table:
+    rows = con.execute("SELECT role_set, label_ids FROM role_sets ORDER BY role_set").fetchall()
+    return pa.table(
+        {
+            "role_set": pa.array([row[0] for row in rows], pa.int32()),
+            "labels": pa.array([[labels[i] for i in row[1]] for row in rows], pa.list_(pa.string())),
+        }
+    )
 
 
 def _arrow(con: duckdb.DuckDBPyConnection, query: str) -> pa.Table:

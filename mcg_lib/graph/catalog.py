@@ -43,7 +43,8 @@ def register_catalog(
 
         if table in REQUIRED_TABLES:
             raise NotFoundError(
-                f"table {table} of snapshot {snapshot} has no Parquet files under {curated / table}",
+                f"table {table} of snapshot {snapshot} has no Parquet files "
+                f"under {curated / table}",
                 hint=f"rerun 'mcg ingest --snapshot {snapshot}'",
             )
         empty = pa.table({f.name: pa.array([], type=f.type) for f in SCHEMAS[table]})

@@ -17,7 +17,11 @@ def hub_artists(graph: Graph, count: int = HUBS) -> list[dict[str, Any]]:
     degrees = np.diff(graph.by_artist.offsets)
     order = np.lexsort((graph.artist_ids, -degrees))[:count]
     return [
-        {"id": int(graph.artist_ids[n]), "name": graph.artist_row(int(n))["name"], "releases": int(degrees[n])}
+        {
+            "id": int(graph.artist_ids[n]),
+            "name": graph.artist_row(int(n))["name"],
+            "releases": int(degrees[n]),
+        }
         for n in order
     ]
 
@@ -38,7 +42,11 @@ def pair_hops(graph: Graph, artist_ids: list[int]) -> dict[tuple[int, int], int 
         search.run(source, targets)
         for target in targets:
             pair = (int(graph.artist_ids[source]), int(graph.artist_ids[target]))
-            hops[pair] = (len(search.chain(source, int(target))) - 1) // 2 if search.reached(int(target)) else None
+            hops[pair] = (
+                (len(search.chain(source, int(target))) - 1) // 2
+                if search.reached(int(target))
+                else None
+            )
     return hops
 
 

@@ -13,13 +13,12 @@ import pyarrow as pa
 from mcg_lib.graph.roles import load_role_families
 from mcg_lib.graph.rulesets import Ruleset
 
-# Edge labels of credits that carry no role; "0"/"1"/"2" prefixes order the
-# labels of one edge: main credit, track credit, then roles alphabetically.
-MAIN_LABEL = "Artist"
-TRACK_LABEL = "Track Artist"
+# Edge labels of credits that carry no role, with their fixed label ids.
+MAIN_LABEL, MAIN_ID = "Artist", 0
+TRACK_LABEL, TRACK_ID = "Track Artist", 1
+MEMBER_LABEL, MEMBER_ID = "Member", 2
+GROUP_LABEL, GROUP_ID = "Group", 3
 ROLELESS_LABEL = "Credited"
-MEMBER_LABEL = "Member"
-GROUP_LABEL = "Group"
 
 # Release-node kinds, in node order: releases (or merged masters) first.
 KIND_RELEASE = 0
@@ -38,8 +37,13 @@ def _str_list(values) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
-def register_role_map(con: duckdb.DuckDBPyConnection) -> int:
-    """Classify every distinct role of the credits and register the ``role_map`` table."""
+def register_role_map(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Classify every distinct role of the credits and register ``role_map`` (role, family, label id).
+
+    Returns the edge labels indexed by label id. Ids follow the order labels
+    take on an edge: main credit, track credit, membership labels, then role
+    names alphabetically, so sorting an edge's label ids sorts its labels.
+    """
     rows = con.execute(
         """
         SELECT DISTINCT r.role
@@ -49,17 +53,27 @@ def register_role_map(con: duckdb.DuckDBPyConnection) -> int:
     ).fetchall()
     table = load_role_families()
     roles = [row[0] for row in rows]
-    families = [table.match(role).family for role in roles]
-    labels = [role.strip() for role in roles]
+    role_labels = sorted({role.strip() for role in roles} | {ROLELESS_LABEL})
+    labels = [MAIN_LABEL, TRACK_LABEL, MEMBER_LABEL, GROUP_LABEL, *role_labels]
+    label_ids = {label: index for index, label in enumerate(labels)}
     con.register(
         "role_map",
-        pa.table({"role": pa.array(roles, pa.string()), "family": families, "label": labels}),
+        pa.table(
+            {
+                "role": pa.array(roles, pa.string()),
+                "family": [table.match(role).family for role in roles],
+                "label_id": pa.array([label_ids[role.strip()] for role in roles], pa.int32()),
+            }
+        ),
     )
-    return len(roles)
+    return labels
 
 
-def create_credit_labels(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> None:
-    """Create ``credit_labels``: one row per counted credit label of an artist on a release."""
+def create_credit_labels(
+    con: duckdb.DuckDBPyConnection, ruleset: Ruleset, labels: list[str]
+) -> None:
+    """Create ``credit_labels``: one row per counted label id of an artist on a release."""
+    roleless_id = labels.index(ROLELESS_LABEL)
     if ruleset.drop_unlinked:
         artist_key = "artist_id"
         linked = f"artist_id > 0 AND artist_id NOT IN {_int_list(ruleset.exclude_artist_ids)}"
@@ -87,7 +101,7 @@ def create_credit_labels(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> No
         family_filter = ""
         roleless = f"""
             UNION ALL
-            SELECT release_id, artist_key, false AS is_main, '2{ROLELESS_LABEL}' AS label
+            SELECT release_id, artist_key, false AS is_main, {roleless_id} AS label_id
             FROM counted_credits
             WHERE credit_kind IN ('extra', 'track_extra') AND coalesce(len(roles), 0) = 0
         """
@@ -99,11 +113,11 @@ def create_credit_labels(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> No
         f"""
         CREATE OR REPLACE TEMP TABLE credit_labels AS
         SELECT release_id, artist_key, credit_kind = 'main' AS is_main,
-               CASE credit_kind WHEN 'main' THEN '0{MAIN_LABEL}' ELSE '1{TRACK_LABEL}' END AS label
+               CASE credit_kind WHEN 'main' THEN {MAIN_ID} ELSE {TRACK_ID} END AS label_id
         FROM counted_credits
         WHERE credit_kind IN ('main', 'track')
         UNION ALL
-        SELECT c.release_id, c.artist_key, false AS is_main, '2' || m.label AS label
+        SELECT c.release_id, c.artist_key, false AS is_main, m.label_id
         FROM (
             SELECT release_id, artist_key, unnest(roles).role AS role
             FROM counted_credits
@@ -158,7 +172,7 @@ def create_edges(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> dict[str, 
                coalesce(k.rel_key, c.release_id) AS rel_key,
                c.artist_key,
                bool_or(c.is_main) AS is_main,
-               list_sort(list_distinct(list(c.label))) AS labels
+               list_sort(list_distinct(list(c.label_id))) AS label_ids
         FROM credit_labels AS c
         LEFT JOIN release_keys AS k ON k.release_id = c.release_id
         GROUP BY ALL
@@ -188,16 +202,7 @@ def create_edges(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> dict[str, 
     if ruleset.link_group_members:
         _add_membership_edges(con)
 
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE edges AS
-        SELECT rel_kind, rel_key, artist_key, is_main,
-               list_transform(labels, lambda x: x[2:]) AS labels,
-               array_to_string(list_transform(labels, lambda x: x[2:]), chr(31)) AS label_key
-        FROM raw_edges
-        """
-    )
-    con.execute("DROP TABLE raw_edges")
+    con.execute("ALTER TABLE raw_edges RENAME TO edges")
     return dropped
 
 
@@ -214,10 +219,10 @@ def _add_membership_edges(con: duckdb.DuckDBPyConnection) -> None:
               AND member_id IN (SELECT artist_key FROM present)
               AND group_id <> member_id
         )
-        SELECT {KIND_MEMBERSHIP}::TINYINT, group_id, member_id, false, ['0{MEMBER_LABEL}']
+        SELECT {KIND_MEMBERSHIP}::TINYINT, group_id, member_id, false, [{MEMBER_ID}]
         FROM links
         UNION ALL
-        SELECT DISTINCT {KIND_MEMBERSHIP}::TINYINT, group_id, group_id, false, ['0{GROUP_LABEL}']
+        SELECT DISTINCT {KIND_MEMBERSHIP}::TINYINT, group_id, group_id, false, [{GROUP_ID}]
         FROM links
         """
     )

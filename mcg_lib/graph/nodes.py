@@ -36,10 +36,8 @@ def create_node_indexes(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE role_sets AS
-        SELECT (row_number() OVER (ORDER BY label_key) - 1)::INTEGER AS role_set, label_key,
-               any_value(labels) AS labels
-        FROM edges
-        GROUP BY label_key
+        SELECT (row_number() OVER (ORDER BY label_ids) - 1)::INTEGER AS role_set, label_ids
+        FROM (SELECT DISTINCT label_ids FROM edges)
         """
     )
 
@@ -51,7 +49,7 @@ def edge_query() -> str:
         FROM edges AS e
         JOIN release_nodes AS r ON r.rel_kind = e.rel_kind AND r.rel_key = e.rel_key
         JOIN artist_nodes AS a ON a.artist_key = e.artist_key
-        JOIN role_sets AS s ON s.label_key = e.label_key
+        JOIN role_sets AS s ON s.label_ids = e.label_ids
         ORDER BY release_node, artist_node
     """
 

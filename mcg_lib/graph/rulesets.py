@@ -164,7 +164,8 @@ def _check_role_families(path: Path, families: list | str) -> tuple[str, ...] | 
         if family not in FAMILIES:
             raise ConfigError(
                 f"{path}: key 'role_families' has unknown family {family!r}",
-                hint=f"families are: {', '.join(FAMILIES)} (see pipelines/contracts/role_families.toml)",
+                hint=f"families are: {', '.join(FAMILIES)} "
+                "(see pipelines/contracts/role_families.toml)",
             )
     return tuple(f for f in FAMILIES if f in families)
 
@@ -173,7 +174,8 @@ def _check_artist_ids(path: Path, ids: list) -> tuple[int, ...]:
     for artist_id in ids:
         if not isinstance(artist_id, int) or isinstance(artist_id, bool) or artist_id <= 0:
             raise ConfigError(
-                f"{path}: key 'exclude_artist_ids' has {artist_id!r}, which is not a positive artist id",
+                f"{path}: key 'exclude_artist_ids' has {artist_id!r}, "
+                "which is not a positive artist id",
             )
     return tuple(sorted(set(ids)))
 

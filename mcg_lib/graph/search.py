@@ -308,7 +308,7 @@ def _chain(
 
 
 def _sorted_contains(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """Return, for each query, whether it is in ``sorted_values`` (ascending), without sorting the queries."""
+    """Return whether each query is in ``sorted_values`` (ascending), without sorting the queries."""
     if len(sorted_values) == 0:
         return np.zeros(len(queries), dtype=bool)
     index = np.searchsorted(sorted_values, queries)

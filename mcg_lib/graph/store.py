@@ -141,8 +141,10 @@ class Graph:
         node = int(np.searchsorted(ids, artist_id))
         if node >= len(ids) or ids[node] != artist_id:
             raise NotFoundError(
-                f"artist {artist_id} is not in the {self.ruleset} graph of snapshot {self.snapshot}",
-                hint="the ruleset may exclude the artist or all of its credits; try --ruleset all-credits",
+                f"artist {artist_id} is not in the {self.ruleset} graph "
+                f"of snapshot {self.snapshot}",
+                hint="the ruleset may exclude the artist or all of its credits; "
+                "try --ruleset all-credits",
             )
         return node
 
@@ -157,8 +159,10 @@ class Graph:
         found = [node] if node < len(ids) and ids[node] == release_id else []
         if len(found) == 0:
             raise NotFoundError(
-                f"release {release_id} is not in the {self.ruleset} graph of snapshot {self.snapshot}",
-                hint="the ruleset may count none of its credits, or merge it into its master's main release",
+                f"release {release_id} is not in the {self.ruleset} graph "
+                f"of snapshot {self.snapshot}",
+                hint="the ruleset may count none of its credits, "
+                "or merge it into its master's main release",
             )
         return int(found[0])
 
@@ -209,7 +213,7 @@ class Graph:
 
 
 def open_graph(root: DataRoot, snapshot: str, ruleset: str) -> Graph:
-    """Open the published graph of ``snapshot`` and ``ruleset``; raise NotFoundError if it is missing."""
+    """Open the published graph of a snapshot and ruleset, or raise NotFoundError."""
     return Graph(root.require_graph(snapshot, ruleset))
 
 

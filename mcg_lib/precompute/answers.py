@@ -5,7 +5,8 @@ contract for the site):
 
     manifest.json      counts, sizes, seconds, and the shard layout
     popular.json       the top artists, most popular first
-    pairs/NNN.json     {"<lower id>": {"<higher id>": [ids...] or null}}, shard = lower id % pair_shards
+    pairs/NNN.json     {"<lower id>": {"<higher id>": [ids...] or null}},
+                       shard = lower id % pair_shards
     nodes/NNN.json     names, titles and roles the chains need, shard = id % node_shards
                        (one nodes.json instead when everything fits in NODES_SINGLE_FILE bytes)
     puzzles.json       the daily schedule
@@ -35,7 +36,9 @@ NODES_SINGLE_FILE = 2 * 1024 * 1024
 
 
 def dump(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False).encode("utf-8")
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False).encode(
+        "utf-8"
+    )
 
 
 def write_file(folder: Path, relative: str, data: Any) -> int:
@@ -43,8 +46,10 @@ def write_file(folder: Path, relative: str, data: Any) -> int:
     payload = dump(data)
     if len(payload) > MAX_FILE_BYTES:
         raise PublishError(
-            f"{relative} would be {len(payload):,} bytes, over the {MAX_FILE_BYTES:,}-byte file limit",
-            hint="precompute fewer artists (--top), since more shards cannot split one artist's pairs",
+            f"{relative} would be {len(payload):,} bytes, "
+            f"over the {MAX_FILE_BYTES:,}-byte file limit",
+            hint="precompute fewer artists (--top): "
+            "more shards cannot split one artist's pairs",
         )
     path = folder / relative
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,8 +88,14 @@ def write_pairs(folder: Path, chains: dict[tuple[int, int], list[int] | None]) -
     for (low, high), chain in sorted(chains.items()):
         grouped[low % shards].setdefault(str(low), {})[str(high)] = chain
 
-    sizes = [write_file(folder, f"pairs/{index:03d}.json", shard) for index, shard in enumerate(grouped)]
-    return {"pair_shards": shards, "pairs_pattern": "pairs/{shard:03d}.json", "pair_bytes": sum(sizes)}
+    sizes = [
+        write_file(folder, f"pairs/{index:03d}.json", shard) for index, shard in enumerate(grouped)
+    ]
+    return {
+        "pair_shards": shards,
+        "pairs_pattern": "pairs/{shard:03d}.json",
+        "pair_bytes": sum(sizes),
+    }
 
 
 def node_records(graph: Graph, chains, popular_nodes) -> dict[str, dict[str, Any]]:
@@ -107,7 +118,9 @@ def node_records(graph: Graph, chains, popular_nodes) -> dict[str, dict[str, Any
     positions = _edge_positions(graph, edge_release_nodes, edge_artist_nodes)
 
     artist_nodes = np.union1d(np.asarray(popular_nodes, dtype=np.int64), edge_artist_nodes)
-    artist_rows = graph.artists.take(artist_nodes).select(["artist_id", "name", "name_display"]).to_pylist()
+    artist_rows = (
+        graph.artists.take(artist_nodes).select(["artist_id", "name", "name_display"]).to_pylist()
+    )
     artists = {
         str(row["artist_id"]): {"name": row["name"], "name_display": row["name_display"]}
         for row in artist_rows
@@ -117,7 +130,9 @@ def node_records(graph: Graph, chains, popular_nodes) -> dict[str, dict[str, Any
     columns = ["release_id", "group_id", "title", "year", "formats", "kind", "versions"]
     releases = {}
     for row in graph.releases.take(release_nodes).select(columns).to_pylist():
-        releases[_release_key(row)] = {key: row[key] for key in ("title", "year", "formats", "kind", "versions")}
+        releases[_release_key(row)] = {
+            key: row[key] for key in ("title", "year", "formats", "kind", "versions")
+        }
 
     role_sets = graph.role_sets
     edge_role_sets = graph.edge_role_sets[positions]
@@ -143,7 +158,9 @@ def _release_nodes(graph: Graph, release_ids: np.ndarray) -> np.ndarray:
     return nodes
 
 
-def _edge_positions(graph: Graph, release_nodes: np.ndarray, artist_nodes: np.ndarray) -> np.ndarray:
+def _edge_positions(
+    graph: Graph, release_nodes: np.ndarray, artist_nodes: np.ndarray
+) -> np.ndarray:
     """Return the index of each (release node, artist node) edge in the release -> artist CSR."""
     targets = graph.by_release.targets
     low = graph.by_release.offsets[release_nodes].astype(np.int64)
@@ -176,8 +193,14 @@ def write_nodes(folder: Path, records: dict[str, dict[str, Any]]) -> dict[str, A
             grouped[abs(int(key)) % shards][kind][key] = value
     for key, value in records["roles"].items():
         grouped[abs(int(key.split(":")[0])) % shards]["roles"][key] = value
-    sizes = [write_file(folder, f"nodes/{index:03d}.json", shard) for index, shard in enumerate(grouped)]
-    return {"node_shards": shards, "nodes_pattern": "nodes/{shard:03d}.json", "node_bytes": sum(sizes)}
+    sizes = [
+        write_file(folder, f"nodes/{index:03d}.json", shard) for index, shard in enumerate(grouped)
+    ]
+    return {
+        "node_shards": shards,
+        "nodes_pattern": "nodes/{shard:03d}.json",
+        "node_bytes": sum(sizes),
+    }
 
 
 def check_limits(folder: Path) -> dict[str, int]:

@@ -103,7 +103,7 @@ class SourceSearch:
         return bool(self.distance[0][artist_node] != UNSEEN)
 
     def chain(self, source: int, target: int) -> list[int]:
-        """Return the node chain from ``source`` to a reached ``target``: artist, release, ..., artist.
+        """Return the node chain from ``source`` to a reached ``target``, artist to artist.
 
         Walks from the target, each step to the lowest-index neighbour one level closer.
         """

@@ -37,7 +37,7 @@ def popular_nodes(graph: Graph, top: int) -> np.ndarray:
 
 
 def chain_ids(graph: Graph, chain: list[int]) -> Chain:
-    """Turn a node chain into ids: artist ids, and release ids (or -group id for a membership node)."""
+    """Turn a node chain into ids: artist ids, and release ids (-group id for a membership)."""
     ids = []
     for position, node in enumerate(chain):
         if position % 2 == 0:
@@ -100,12 +100,15 @@ def compute_chains(
     if workers == 1 or len(tasks) < 2 * workers:
         search = SourceSearch(graph)
         results = (
-            (int(ids[source]), chains_from(graph, search, source, targets)) for source, targets in tasks
+            (int(ids[source]), chains_from(graph, search, source, targets))
+            for source, targets in tasks
         )
         _collect(results, chains, bar)
     else:
         context = multiprocessing.get_context("spawn")
-        with context.Pool(workers, initializer=_init_worker, initargs=(str(graph.path), labels)) as pool:
+        with context.Pool(
+            workers, initializer=_init_worker, initargs=(str(graph.path), labels)
+        ) as pool:
             _collect(pool.imap_unordered(_run_source, tasks, chunksize=1), chains, bar)
     bar.close()
     return chains

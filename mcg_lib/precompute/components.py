@@ -52,11 +52,15 @@ def component_summary(labels: np.ndarray, popular: np.ndarray) -> dict[str, Any]
         "components": int(len(sizes)),
         "largest_artists": int(sizes[largest]),
         "largest_share": round(float(sizes[largest]) / len(labels), 4),
-        "popular_in_largest": int(np.count_nonzero(labels[popular] == largest)) if len(popular) else 0,
+        "popular_in_largest": int(np.count_nonzero(labels[popular] == largest))
+        if len(popular)
+        else 0,
     }
 
 
-def core_analytics(artist_ids: list[int], hops: dict[tuple[int, int], int | None]) -> dict[str, Any]:
+def core_analytics(
+    artist_ids: list[int], hops: dict[tuple[int, int], int | None]
+) -> dict[str, Any]:
     """Analyse the popular core: artists linked when a chain between them is one hop.
 
     Returns its component count, its density, the artists with the highest

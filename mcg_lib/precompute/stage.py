@@ -49,15 +49,23 @@ def run(
 
     started = time.monotonic()
     with staged_dir(root, target, replace=force) as work:
-        manifest = write_answers(graph, work, top=top, days=days, first_day=first_day, workers=workers)
+        manifest = write_answers(
+            graph, work, top=top, days=days, first_day=first_day, workers=workers
+        )
         manifest["seconds"]["total"] = round(time.monotonic() - started, 3)
         write_json_atomic(work / "manifest.json", manifest)
 
     counts = manifest["counts"]
     log.info(
         "precompute %s/%s: %d pairs (%d found), %d puzzles, %d files, %.1f MB in %.1f s",
-        snapshot, ruleset, counts["pairs"], counts["found"], counts["puzzles"],
-        manifest["size"]["files"], manifest["size"]["bytes"] / 1e6, manifest["seconds"]["total"],
+        snapshot,
+        ruleset,
+        counts["pairs"],
+        counts["found"],
+        counts["puzzles"],
+        manifest["size"]["files"],
+        manifest["size"]["bytes"] / 1e6,
+        manifest["seconds"]["total"],
     )
     return StageResult(
         outputs=[target],
@@ -88,7 +96,11 @@ def write_answers(
 
     versions = {int(key): value["versions"] for key, value in records["releases"].items()}
     puzzles = schedule(
-        chains, versions, days=days, start=first_day, seed_text=f"{graph.snapshot}/{graph.ruleset}/{first_day}"
+        chains,
+        versions,
+        days=days,
+        start=first_day,
+        seed_text=f"{graph.snapshot}/{graph.ruleset}/{first_day}",
     )
     answers.write_file(out, "puzzles.json", puzzles)
     seconds["write"] = round(time.monotonic() - step, 3)
@@ -96,7 +108,11 @@ def write_answers(
         log.warning(
             "precompute %s/%s: only %d puzzles of the %d days requested; the top %d artists have "
             "no more connected pairs",
-            graph.snapshot, graph.ruleset, len(puzzles), days, len(popular),
+            graph.snapshot,
+            graph.ruleset,
+            len(puzzles),
+            days,
+            len(popular),
         )
 
     step = time.monotonic()
@@ -108,7 +124,10 @@ def write_answers(
     seconds["analytics"] = round(time.monotonic() - step, 3)
 
     found = sum(1 for chain in chains.values() if chain is not None)
-    tiers = {tier: sum(1 for p in puzzles if p["difficulty"] == tier) for tier in ("easy", "medium", "hard")}
+    tiers = {
+        tier: sum(1 for p in puzzles if p["difficulty"] == tier)
+        for tier in ("easy", "medium", "hard")
+    }
     return {
         "format_version": FORMAT_VERSION,
         "snapshot": graph.snapshot,
