@@ -1,7 +1,7 @@
 """The Kubernetes client adapter and `mcg cluster submit`, against a fake API server on 127.0.0.1.
 
 No Kubernetes cluster runs here. FakeApiServer is a small HTTP server that
-answers the few REST calls the submitter makes (create a Job, read its status,
+serves the few REST calls the submitter makes (create a Job, read its status,
 list Jobs, read a pod), so the real client library sends real requests.
 """
 

@@ -1,7 +1,7 @@
 """The submitter's ordering and waiting, against a fake Job API.
 
-No Kubernetes cluster runs here, so FakeJobApi stands in for it: it records
-every call and plays back the Job states each test scripts.
+No Kubernetes cluster runs here, so FakeJobApi replaces it. It records every
+call and plays back the Job states each test scripts.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def test_wait_gives_up_after_long_outage():
     api = FakeJobApi(errors=MAX_API_ERRORS)
     api.reads["job-a"] = 0
 
-    with pytest.raises(McgError, match="did not answer"):
+    with pytest.raises(McgError, match="did not respond"):
         wait_for_job(api, "job-a", poll_seconds=1, sleep=no_sleep)
 
 

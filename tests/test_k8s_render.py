@@ -1,4 +1,4 @@
-"""The stage Jobs rendered from pipelines/stages.toml, and the committed file that holds them."""
+"""The stage Jobs rendered from pipelines/stages.toml, and the committed file that contains them."""
 
 from __future__ import annotations
 

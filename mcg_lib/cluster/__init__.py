@@ -1,13 +1,13 @@
 """The home cluster: stage Job rendering, the monthly submitter and Pi-local graph copies.
 
 The K3s manifests under ``k8s/`` and the Ansible roles under ``ansible/`` rely
-on the names fixed here: the data root inside every pod, the claims that mount
-it, the node label that places a pod, and the user the image runs as.
+on the names fixed here. They are the data root inside every pod, the claims
+that mount it, the node label that places a pod, and the user the image runs as.
 """
 
 from __future__ import annotations
 
-# Where the NVMe data root is mounted in every stage pod: the ZimaBoard mounts
+# Mount point of the NVMe data root in every stage pod. The ZimaBoard mounts
 # it directly, the Pis through NFS from the ZimaBoard.
 CLUSTER_DATA_ROOT = "/srv/music-graph"
 
@@ -21,7 +21,7 @@ PLACEMENT_LABEL = "mcg/placement"
 # The unprivileged user of the image (Dockerfile); the storage role gives it the data root.
 IMAGE_UID = 10001
 
-# The folder that holds the project inside the image.
+# The folder that contains the project inside the image.
 IMAGE_WORKDIR = "/app"
 
 # The rendered stage Jobs, read by the submitter from the image it runs in.

@@ -1,10 +1,10 @@
 """Render the stage Jobs of the home cluster from the stage list.
 
 Every stage in pipelines/stages.toml becomes one Job that runs the stage
-notebook with papermill in the project image; a per-ruleset stage becomes one
+notebook with papermill in the project image. A per-ruleset stage becomes one
 Job per default ruleset. A stage that declares the parameters ``step``,
-``chunks`` and ``index`` fans out: a split Job, an Indexed Job whose pods
-each parse one chunk on a worker, and a merge Job.
+``chunks`` and ``index`` fans out into three Jobs: a split Job, an Indexed Job
+whose pods each parse one chunk on a worker, and a merge Job.
 
 The rendered file (``k8s/jobs/pipeline.yaml``) lists the Jobs in the order the
 submitter runs them. The Jobs are templates: the submitter fills in the

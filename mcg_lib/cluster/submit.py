@@ -33,7 +33,7 @@ MAX_API_ERRORS = 10
 
 @dataclass(frozen=True)
 class JobState:
-    """Where a Job stands: running, complete or failed, with the Job's failure reason."""
+    """The state of a Job: running, complete or failed, with the Job's failure reason."""
 
     phase: Literal["running", "complete", "failed"]
     reason: str = ""
@@ -41,11 +41,11 @@ class JobState:
 
 
 class ApiUnavailable(Exception):
-    """The Kubernetes API did not answer; the request may succeed when retried."""
+    """The Kubernetes API did not respond; the request may succeed when retried."""
 
 
 class JobApi(Protocol):
-    """What the submitter needs from Kubernetes, in one namespace."""
+    """The Kubernetes calls the submitter makes, all in one namespace."""
 
     namespace: str
 
@@ -128,7 +128,7 @@ def wait_for_job(
             log.warning("reading Job %s failed (%d of %d): %s", name, errors, MAX_API_ERRORS, error)
             if errors >= MAX_API_ERRORS:
                 raise McgError(
-                    f"the Kubernetes API did not answer {MAX_API_ERRORS} times in a row "
+                    f"the Kubernetes API did not respond {MAX_API_ERRORS} times in a row "
                     f"while the submitter waited for Job {name}",
                     hint=f"check the K3s server ('kubectl get nodes'), then Job {name}, "
                     "and rerun the submitter",
@@ -154,7 +154,7 @@ def submit_pipeline(
     """Run the stage Jobs one after another and return the run's record.
 
     Stops at the first failed Job and raises McgError naming it; the record
-    on disk then says which Jobs finished. A rerun with the same snapshot
+    on disk then lists which Jobs finished. A rerun with the same snapshot
     skips the stages whose outputs are current.
     """
     _refuse_concurrent_run(api)

@@ -26,7 +26,7 @@ _BLOCK = 1 << 20
 
 @dataclass(frozen=True)
 class SyncResult:
-    """What one sync did: the local folder, its file count and size, and whether it copied."""
+    """The outcome of one sync: the local folder, its file count and size, and whether it copied."""
 
     path: Path
     files: int
@@ -64,7 +64,7 @@ def sync_graph(source: DataRoot, dest: DataRoot, snapshot: str, ruleset: str) ->
 
 
 def prune_graphs(dest: DataRoot, keep: str) -> list[str]:
-    """Delete every local graph snapshot but ``keep``, so a Pi's SD card holds one month."""
+    """Delete every local graph snapshot but ``keep``, so a Pi's SD card keeps one month."""
     base = dest.root / "graph"
     removed = []
     for snapshot in dest.snapshots("graph"):
