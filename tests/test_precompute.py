@@ -173,7 +173,7 @@ def test_too_many_files_rejected(tmp_path, monkeypatch):
     monkeypatch.setattr(answers, "MAX_FILES", 2)
     for index in range(3):
         (tmp_path / f"{index}.json").write_text("{}")
-    with pytest.raises(PublishError, match="3 files"):
+    with pytest.raises(PublishError, match="number 3,"):
         answers.check_limits(tmp_path)
 
 

@@ -32,7 +32,7 @@ DEFAULT_TIMEOUT = 10.0
     default=12,
     show_default=True,
     type=click.IntRange(1),
-    help="Longest chain searched, in hops.",
+    help="Maximum chain length searched, in hops.",
 )
 @click.option(
     "--max-expanded",

@@ -52,7 +52,8 @@ from mcg_lib.publish import checksum_tree, write_json_atomic
 log = get_logger(__name__)
 
 
-# DuckDB spills to disk past this; the graph stage is declared with 4 GB.
+# DuckDB spills to disk past this memory limit, which leaves room for the
+# numpy arrays of the CSR build within the graph stage's 4 GB.
 DEFAULT_MEMORY_LIMIT = os.environ.get("MCG_GRAPH_MEMORY_LIMIT", "2GB")
 
 

@@ -117,7 +117,7 @@ def release_table_query(*, merge_masters: bool) -> str:
 def artist_table_query() -> str:
     """Return the SQL of the artist node table, with popularity and a best-known release.
 
-    The hint release is the one a player most likely knows: a main credit
+    The hint release is the one a player most likely recognises: a main credit
     first, then the master with the most versions, then the earliest year,
     then the lowest release id.
     """

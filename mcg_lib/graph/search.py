@@ -133,7 +133,7 @@ def find_path(
 
     ``max_hops`` bounds the chain length, ``max_expanded`` the number of nodes
     whose neighbours are read, and ``deadline`` (a ``time.monotonic()`` value)
-    the wall time; hitting any of them returns status "budget". Raises
+    the wall time. Hitting any of them returns status "budget". Raises
     NotFoundError when an id is not an artist of the graph.
     """
     start = graph.artist_node(from_id)

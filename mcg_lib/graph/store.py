@@ -243,7 +243,7 @@ def verify_graph(folder: Path) -> dict[str, int]:
         size = path.stat().st_size
         if size != expected["bytes"]:
             raise ChecksumError(
-                f"size is {size} bytes, the manifest says {expected['bytes']}",
+                f"size {size} bytes does not match the manifest's {expected['bytes']} bytes",
                 path=path,
                 hint="copy the graph folder again",
             )

@@ -24,8 +24,8 @@ import numpy as np
 from mcg_lib.errors import PublishError
 from mcg_lib.graph.store import Graph
 
-# Cloudflare Pages accepts at most 20,000 files per deployment and 25 MiB per
-# file (limits published in its documentation, checked 2025).
+# Cloudflare Pages limits that the site deployment must respect: at most
+# 20,000 files per deployment and 25 MiB per file.
 MAX_FILES = 20_000
 MAX_FILE_BYTES = 25 * 1024 * 1024
 
@@ -209,7 +209,7 @@ def check_limits(folder: Path) -> dict[str, int]:
     sizes = [p.stat().st_size for p in files]
     if len(files) > MAX_FILES:
         raise PublishError(
-            f"the answers are {len(files):,} files, over the {MAX_FILES:,}-file deployment limit",
+            f"the answer files number {len(files):,}, over the {MAX_FILES:,}-file deployment limit",
             hint="precompute fewer artists (--top)",
         )
     return {"files": len(files), "bytes": sum(sizes), "largest_file_bytes": max(sizes, default=0)}

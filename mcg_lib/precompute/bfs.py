@@ -1,7 +1,7 @@
 """Single-source BFS over a graph snapshot, for the chains among popular artists.
 
 One search from the artist with the lower id gives the distance of every
-node it reaches; the chain to each target is then walked back from the
+node it reaches. The chain to each target is then walked back from the
 target, each step to the lowest-index neighbour one level closer. That is
 the tie-breaking rule of ``mcg_lib.graph.search``, so the chains equal those
 ``find_path`` returns.
@@ -45,7 +45,7 @@ class SourceSearch:
         """Search from artist node ``source`` until all ``targets`` (artist nodes) are reached.
 
         Returns the number of levels searched. Afterwards ``reached`` and
-        ``chain`` answer for the targets.
+        ``chain`` return the results for the targets.
         """
         if self._touched:
             for distance in self.distance:
