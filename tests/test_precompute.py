@@ -263,3 +263,29 @@ def test_cli_precompute_without_graph(data_root):
     )
     assert result.exit_code == 3
     assert "mcg graph" in result.output
+
+
+def test_membership_nodes_in_chains(scene, tmp_path):
+    from mcg_lib.graph.build import build_graph, write_manifest
+    from mcg_lib.graph.rulesets import parse_ruleset
+    from mcg_lib.graph.store import Graph
+
+    rules = parse_ruleset("members", tmp_path / "members.toml", {"link_group_members": True})
+    folder = tmp_path / "graph"
+    folder.mkdir()
+    write_manifest(folder, SNAPSHOT, rules, build_graph(scene, SNAPSHOT, rules, folder))
+    graph = Graph(folder)
+
+    # Lonely (16) reaches Delta (13) only through the group's membership node.
+    result = find_path(graph, 16, 13)
+    assert result.hops == 1
+    assert result.to_json()["path"][1]["type"] == "membership"
+    assert result.to_json()["path"][1]["id"] == 30
+
+    popular = popular_nodes(graph, graph.artist_count)
+    chains = compute_chains(graph, popular, artist_components(graph), workers=1)
+    assert chains[(13, 16)] == [13, -30, 16]
+    records = answers.node_records(graph, chains, popular)
+    assert records["releases"]["-30"]["kind"] == "membership"
+    assert records["roles"]["-30:16"] == ["Member"]
+    assert records["roles"]["-30:13"] == ["Member"]
