@@ -105,7 +105,8 @@ def write_notebook(
     cell.metadata["tags"] = ["parameters"]
     notebook.cells.append(cell)
     notebook.cells.extend(nbformat.v4.new_code_cell(code) for code in codes)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = kernel
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     nbformat.write(notebook, path)

@@ -1,6 +1,6 @@
 """Whole-graph analytics for the research notebooks, with rustworkx.
 
-A graph snapshot stores adjacency arrays for fast single searches;
+A graph snapshot stores adjacency arrays for fast single searches.
 ``to_rustworkx`` copies them into an in-memory rustworkx graph, in which
 artist node ``i`` keeps index ``i`` and release node ``j`` gets index
 ``artist_count + j``. Because the graph is bipartite, the distance between
@@ -85,10 +85,10 @@ def hub_releases(graph: Graph, n: int = 20) -> pl.DataFrame:
 
 
 def popular_artists(graph: Graph, n: int = 50) -> pl.DataFrame:
-    """Return the ``n`` most popular artists of the graph, as the precomputed answers rank them.
+    """Return the ``n`` most popular artists, ranked as the precompute stage ranks them.
 
-    Popularity counts the releases an artist is linked to, a main credit
-    counting more than other credits; ties go to the lower artist id.
+    Popularity counts the releases an artist is linked to, and a main credit
+    counts more than other credits. Ties go to the lower artist id.
     """
     frame = _artist_frame(graph).sort(["popularity", "artist_id"], descending=[True, False])
     return frame.select("artist_id", "name", "popularity", "releases").head(n)

@@ -1,4 +1,4 @@
-"""What ``mcg lab`` starts: JupyterLab at notebooks/ on loopback, with the data root for kernels."""
+"""The JupyterLab server of ``mcg lab``: notebooks/ on loopback, with the data root for kernels."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def plan_lab(root: DataRoot, *, port: int, open_browser: bool) -> LabPlan:
     if not open_browser:
         argv.append("--no-browser")
     if os.geteuid() == 0:
-        # Jupyter refuses to run as root unless told to; containers often do.
+        # Jupyter exits when run as root without this flag, and containers often run as root.
         argv.append("--allow-root")
 
     env = dict(os.environ)

@@ -1,10 +1,10 @@
 """Execute the research notebooks on one snapshot and convert them to HTML pages for the site.
 
-Each notebook under notebooks/research/ is run with papermill (its executed
-copy is kept under ``runs/<snapshot>/research/``, like the stage notebooks)
-and converted with nbconvert to one self-contained page: styles inline,
-charts as inline SVG, code folded, no script of any kind, and a header naming
-the snapshot, the ruleset and the time of the run.
+Each notebook under notebooks/research/ is run with papermill, and its
+executed copy is kept under ``runs/<snapshot>/research/`` like those of the
+stage notebooks. nbconvert then turns it into one self-contained page: styles
+inline, charts as inline SVG, code folded and no script of any kind. A header
+names the snapshot, the ruleset and the time of the run.
 """
 
 from __future__ import annotations
