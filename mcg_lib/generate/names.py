@@ -14,6 +14,7 @@ names take seconds.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,7 @@ LABEL_SUFFIXES = ("",) + tuple(
 )
 
 _LEXICON_SEED = 20240101
+NAME_SLICE_ROWS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,15 @@ class NameParts:
     second: np.ndarray
     suffix: np.ndarray
 
+    def slice(self, start: int, stop: int) -> NameParts:
+        return NameParts(
+            self.prefix[start:stop],
+            self.first[start:stop],
+            self.separator[start:stop],
+            self.second[start:stop],
+            self.suffix[start:stop],
+        )
+
     def key(self) -> np.ndarray:
         """Return one int64 per name; equal keys mean equal names."""
         n_words = len(lexicon().words)
@@ -120,8 +131,7 @@ def artist_parts(rng: np.random.Generator, is_group: np.ndarray) -> NameParts:
     """Choose name parts for artists: persons "Given Surname", groups "The Words" and alike."""
     n = len(is_group)
     lex = lexicon()
-    zeros = np.zeros(n, dtype=np.int64)
-    parts = NameParts(zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy())
+    parts = NameParts(*(np.zeros(n, dtype=np.int32) for _ in range(5)))
     shape = rng.random(n)
     one_word = _segment(rng, lex.word, n, pool=_one_word_pool(int(n * 0.2)))
 
@@ -129,7 +139,7 @@ def artist_parts(rng: np.random.Generator, is_group: np.ndarray) -> NameParts:
     full = person & (shape < 0.70)
     parts.first[full] = _segment(rng, lex.given, int(full.sum()))
     parts.separator[full] = np.where(
-        rng.random(int(full.sum())) < 0.05, rng.integers(4, 8, int(full.sum())), 1
+        rng.random(int(full.sum())) < 0.05, rng.integers(4, len(SEPARATORS), int(full.sum())), 1
     )
     parts.second[full] = _segment(rng, lex.surname, int(full.sum()))
 
@@ -218,12 +228,18 @@ def disambiguation_numbers(key: np.ndarray) -> np.ndarray:
 
 def with_numbers(display: pa.Array, numbers: np.ndarray) -> pa.Array:
     """Append " (N)" to the names whose disambiguation number is above 1."""
-    suffix = pc.binary_join_element_wise(
-        pa.scalar(" ("), pc.cast(pa.array(numbers), pa.string()), pa.scalar(")"), ""
+    numbered = numbers > 1
+    if not numbered.any():
+        return display
+    rows = np.flatnonzero(numbered)
+    suffixed = pc.binary_join_element_wise(
+        display.take(pa.array(rows)),
+        pa.scalar(" ("),
+        pc.cast(pa.array(numbers[rows]), pa.string()),
+        pa.scalar(")"),
+        "",
     )
-    return pc.if_else(
-        pa.array(numbers > 1), pc.binary_join_element_wise(display, suffix, ""), display
-    )
+    return pc.replace_with_mask(display, pa.array(numbered), suffixed)
 
 
 def place_specials(names: pa.Array, specials: tuple[str, ...]) -> pa.Array:
@@ -235,19 +251,36 @@ def place_specials(names: pa.Array, specials: tuple[str, ...]) -> pa.Array:
     return pa.concat_arrays([head, names.slice(k)])
 
 
-def artist_names(rng: np.random.Generator, is_group: np.ndarray) -> tuple[pa.Array, pa.Array]:
-    """Return (name, display name) arrays for artists in id order.
+def artist_name_slices(
+    rng: np.random.Generator, is_group: np.ndarray, rows: int = NAME_SLICE_ROWS
+) -> Iterator[tuple[pa.Array, pa.Array]]:
+    """Yield (name, display name) arrays for consecutive slices of ``rows`` artists in id order.
 
     The first artists get the special names of ``vocab.SPECIAL_ARTIST_NAMES``
-    (ampersands, angle brackets, quotes, Hebrew and Arabic script).
+    (ampersands, angle brackets, quotes, Hebrew and Arabic script). Slicing
+    keeps the temporary strings of millions of names small.
     """
     parts = artist_parts(rng, is_group)
     key = parts.key()
-    key[: len(vocab.SPECIAL_ARTIST_NAMES)] = -np.arange(
-        1, min(len(key), len(vocab.SPECIAL_ARTIST_NAMES)) + 1
-    )
-    display = place_specials(render(parts), vocab.SPECIAL_ARTIST_NAMES)
-    return with_numbers(display, disambiguation_numbers(key)), display
+    specials = min(len(key), len(vocab.SPECIAL_ARTIST_NAMES))
+    key[:specials] = -np.arange(1, specials + 1)
+    numbers = disambiguation_numbers(key)
+    del key
+    for start in range(0, len(is_group), rows):
+        stop = min(len(is_group), start + rows)
+        display = render(parts.slice(start, stop))
+        if start == 0:
+            display = place_specials(display, vocab.SPECIAL_ARTIST_NAMES)
+        yield with_numbers(display, numbers[start:stop]), display
+
+
+def artist_names(rng: np.random.Generator, is_group: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """Return (name, display name) arrays for artists in id order."""
+    names, displays = [pa.array([], pa.string())], [pa.array([], pa.string())]
+    for name, display in artist_name_slices(rng, is_group):
+        names.append(name)
+        displays.append(display)
+    return pa.concat_arrays(names), pa.concat_arrays(displays)
 
 
 def label_names(rng: np.random.Generator, kinds: np.ndarray) -> tuple[pa.Array, pa.Array]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 
 from mcg_lib.generate import vocab
 from mcg_lib.generate.credits import (
@@ -34,6 +35,7 @@ from mcg_lib.generate.plan import (
 from mcg_lib.generate.rand import Rng, Weighted, derive_seed
 from mcg_lib.generate.text import Text
 from mcg_lib.generate.tracklist import (
+    Format,
     Track,
     choose_formats,
     duration,
@@ -105,6 +107,21 @@ CREW_REUSE = {
 }
 
 
+@dataclass(slots=True)
+class Draft:
+    """What is decided about a release before its XML is written."""
+
+    index: int
+    master: int
+    is_main: bool
+    core: Core
+    year: int
+    formats: list[Format]
+    tracks: list[Track]
+    labels: list[tuple[int, str]]
+    main: list[MainCredit]
+
+
 class ReleaseBuilder:
     """Write the <release> records of a month, in release id order."""
 
@@ -115,12 +132,26 @@ class ReleaseBuilder:
         self.seed = seed
         self.rng = Rng(derive_seed(seed, "releases"))
         self.text = Text(world)
+        # Artists already credited on the release being written, by family.
+        self.crew: dict[int, list[int]] = {}
 
     def record(self, index: int) -> str:
         """Return the XML of the release at ``index``, starting on a new line."""
-        world, plan, rng, era = self.world, self.plan, self.rng, self.era
+        draft = self._draft(index)
+        return "".join(
+            [
+                f'\n<release id="{self.plan.release_ids[index]}" status="Accepted">',
+                self._credits_xml(draft),
+                self._details_xml(draft),
+                self._tracklist_and_more_xml(draft),
+                "</release>",
+            ]
+        )
+
+    def _draft(self, index: int) -> Draft:
+        world, plan, rng = self.world, self.plan, self.rng
         world.progress = index
-        self.crew: dict[int, list[int]] = {}
+        self.crew = {}
         master = int(plan.master_of[index])
         if master >= 0:
             core = plan.master_core(master)
@@ -136,55 +167,60 @@ class ReleaseBuilder:
         formats, scheme = choose_formats(rng, core.kind, reissue)
         discs = max((f.qty for f in formats if f.name != "Box Set"), default=1)
         tracks = self._tracks(core, scheme, discs, reissue)
-        playable = [t.position for t in tracks if t.position]
         labels = self._labels(core)
         main = [] if master < 0 and rng.chance(NO_MAIN_ARTISTS) else core.main
+        return Draft(index, master, is_main, core, year, formats, tracks, labels, main)
 
-        parts = [f'\n<release id="{plan.release_ids[index]}" status="Accepted">']
+    def _credits_xml(self, draft: Draft) -> str:
+        """Write images, main artists, title, labels, series and release-level credits."""
+        world, rng, era = self.world, self.rng, self.era
+        parts = []
         if era.has_images:
             parts.append(self.text.images(rng, 0.9))
-        if main:
-            parts.append(
-                f"<artists>{render_credits(world, era, rng, _main_credits(main))}</artists>"
-            )
-        parts.append(f"<title>{esc(core.title)}</title>")
-        parts.append(self._labels_xml(labels))
+        if draft.main:
+            main = render_credits(world, era, rng, _main_credits(draft.main))
+            parts.append(f"<artists>{main}</artists>")
+        parts.append(f"<title>{esc(draft.core.title)}</title>")
+        parts.append(self._labels_xml(draft.labels))
         if era.has_series and rng.chance(0.03):
             parts.append(self._series_xml())
-        extras = self._extraartists(core, main, playable)
+        playable = [t.position for t in draft.tracks if t.position]
+        extras = self._extraartists(draft.core, draft.main, playable)
         parts.append(era.container("extraartists", render_credits(world, era, rng, extras)))
-        parts.append(formats_xml(formats))
-        parts.append(
-            "<genres>"
-            + f"<genre>{esc(vocab.GENRES[core.genre][0])}</genre>"
-            + self._second_genre(core)
-            + "</genres>"
-        )
+        return "".join(parts)
+
+    def _details_xml(self, draft: Draft) -> str:
+        """Write formats, genres, styles, country, released, notes, data quality and master."""
+        rng, core = self.rng, draft.core
+        parts = [formats_xml(draft.formats)]
+        genres = f"<genre>{esc(vocab.GENRES[core.genre][0])}</genre>" + self._second_genre(core)
+        parts.append(f"<genres>{genres}</genres>")
         if core.styles:
-            parts.append(
-                "<styles>" + "".join(f"<style>{esc(s)}</style>" for s in core.styles) + "</styles>"
-            )
+            styles = "".join(f"<style>{esc(s)}</style>" for s in core.styles)
+            parts.append(f"<styles>{styles}</styles>")
         if rng.chance(0.97):
             parts.append(f"<country>{esc(rng.weighted(COUNTRIES))}</country>")
-        released = _released(rng, year)
+        released = _released(rng, draft.year)
         if released:
             parts.append(f"<released>{released}</released>")
         if rng.chance(0.6):
-            parts.append(f"<notes>{self.text.notes(rng, core, labels)}</notes>")
+            parts.append(f"<notes>{self.text.notes(rng, core, draft.labels)}</notes>")
         parts.append(f"<data_quality>{rng.weighted(DATA_QUALITY)}</data_quality>")
-        if master >= 0:
-            flag = "true" if is_main else "false"
-            parts.append(
-                f'<master_id is_main_release="{flag}">{plan.master_ids[master]}</master_id>'
-            )
-        parts.append(tracklist_xml(world, era, rng, tracks))
-        parts.append(era.container("identifiers", self._identifiers_xml(labels)))
+        if draft.master >= 0:
+            flag = "true" if draft.is_main else "false"
+            master_id = self.plan.master_ids[draft.master]
+            parts.append(f'<master_id is_main_release="{flag}">{master_id}</master_id>')
+        return "".join(parts)
+
+    def _tracklist_and_more_xml(self, draft: Draft) -> str:
+        """Write the tracklist, identifiers, videos and companies."""
+        world, rng, era = self.world, self.rng, self.era
+        parts = [tracklist_xml(world, era, rng, draft.tracks)]
+        parts.append(era.container("identifiers", self._identifiers_xml(draft.labels)))
         if rng.chance(0.35):
-            parts.append(
-                self.text.videos(rng, era, _lead_name(world, main), [t.title for t in tracks])
-            )
-        parts.append(era.container("companies", self._companies_xml(labels)))
-        parts.append("</release>")
+            titles = [t.title for t in draft.tracks]
+            parts.append(self.text.videos(rng, era, _lead_name(world, draft.main), titles))
+        parts.append(era.container("companies", self._companies_xml(draft.labels)))
         return "".join(parts)
 
     def _own_core(self, index: int) -> Core:
@@ -324,6 +360,9 @@ class ReleaseBuilder:
                     sub = Track(place, movement, duration(rng, CLASSICAL))
                     if rng.chance(0.1):
                         sub.artists = [draw_credit(world, rng, SESSION, core.genre)]
+                    if rng.chance(0.08):
+                        role = role_text(rng, ROLE_TABLES[SESSION])
+                        sub.extras = [self._crew_credit(SESSION, core.genre, role, 0.5)]
                     index.subs.append(sub)
                 number += 1 if lettered else len(movements)
                 tracks.append(index)
