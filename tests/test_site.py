@@ -173,6 +173,15 @@ def test_about_page_explains_data(month):
     for ruleset in RULESETS:
         assert f"<dt>{ruleset}</dt>" in text
     assert "This build has no research pages." in text
+    assert "invented" in text
+
+
+def test_dated_snapshot_names_its_dump():
+    from mcg_lib.site.build import snapshot_date
+
+    assert snapshot_date("20150101") == "2015-01-01"
+    assert snapshot_date("demo") == ""
+    assert snapshot_date("20151301") == ""
 
 
 def test_headers_mark_assets_immutable(month):

@@ -8,9 +8,10 @@ the budgets and the host's limits.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -130,6 +131,7 @@ def page_context(
     built_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return {
         "snapshot": snapshot,
+        "snapshot_date": snapshot_date(snapshot),
         "rulesets": described,
         "research": pages,
         "api": api_url,
@@ -145,6 +147,16 @@ def page_context(
             "rulesets": [{"name": r["name"], "description": r["description"]} for r in described],
         },
     }
+
+
+def snapshot_date(snapshot: str) -> str:
+    """Return YYYY-MM-DD for a snapshot named by its dump date, or "" for a name such as demo."""
+    if not re.fullmatch(r"\d{8}", snapshot):
+        return ""
+    try:
+        return date(int(snapshot[:4]), int(snapshot[4:6]), int(snapshot[6:])).isoformat()
+    except ValueError:
+        return ""
 
 
 def link_tree(source: Path, target: Path) -> tuple[int, int]:
