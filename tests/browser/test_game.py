@@ -266,8 +266,8 @@ def test_first_load_time_recorded(browser, site_url, site_month, artifacts):
     """Measure navigation start to the first rendered puzzle on a cold browser context.
 
     The figure goes to test-artifacts/site-timing.json for docs/benchmarks.md;
-    tests never assert speed. The browser keeps its real clock, because
-    Playwright's fake clock replaces the performance timeline too.
+    tests never assert speed. The browser keeps its real clock: with
+    Playwright 1.65's fake clock installed, the performance mark is not found.
     """
     context = browser.new_context(service_workers="block")
     try:
