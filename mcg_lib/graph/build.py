@@ -115,27 +115,31 @@ def build_graph(root: DataRoot, snapshot: str, ruleset: Ruleset, out: Path) -> B
 def _write_csr(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
     artist_count = con.execute("SELECT count(*) FROM artist_nodes").fetchone()[0]
     release_count = con.execute("SELECT count(*) FROM release_nodes").fetchone()[0]
+    con.execute("CREATE OR REPLACE TEMP TABLE edge_nodes AS " + edge_query())
 
-    edges = con.execute(edge_query()).fetchnumpy()
+    # Release -> artist: the edge table is already in (release, artist) order.
+    edges = con.execute(
+        "SELECT release_node, artist_node, role_set FROM edge_nodes ORDER BY release_node, artist_node"
+    ).fetchnumpy()
     release_nodes = np.asarray(edges["release_node"], dtype=np.int32)
     artist_nodes = np.asarray(edges["artist_node"], dtype=np.int32)
-    role_sets = np.asarray(edges["role_set"], dtype=np.int32)
-    del edges
+    edge_count = len(release_nodes)
+    csr.save_array(out, csr.RELEASE_OFFSETS, csr.offsets_from_sorted(release_nodes, release_count))
+    csr.save_array(out, csr.RELEASE_ARTISTS, artist_nodes)
+    csr.save_array(out, csr.RELEASE_ARTIST_ROLES, np.asarray(edges["role_set"], dtype=np.int32))
+    artist_offsets = csr.offsets_from_counts(np.bincount(artist_nodes, minlength=artist_count))
+    del edges, release_nodes, artist_nodes
 
-    by_release, by_artist, _ = csr.build_both_directions(
-        release_nodes, artist_nodes, release_count, artist_count
-    )
-    csr.save_array(out, csr.RELEASE_OFFSETS, by_release.offsets)
-    csr.save_array(out, csr.RELEASE_ARTISTS, by_release.targets)
-    csr.save_array(out, csr.RELEASE_ARTIST_ROLES, role_sets)
-    csr.save_array(out, csr.ARTIST_OFFSETS, by_artist.offsets)
-    csr.save_array(out, csr.ARTIST_RELEASES, by_artist.targets)
+    # Artist -> release: DuckDB sorts (and spills if it must), which needs far
+    # less memory than an argsort of all edges in numpy.
+    releases_by_artist = con.execute(
+        "SELECT release_node FROM edge_nodes ORDER BY artist_node, release_node"
+    ).fetchnumpy()["release_node"]
+    csr.save_array(out, csr.ARTIST_OFFSETS, artist_offsets)
+    csr.save_array(out, csr.ARTIST_RELEASES, np.asarray(releases_by_artist, dtype=np.int32))
+    con.execute("DROP TABLE edge_nodes")
 
-    return {
-        "artists": int(artist_count),
-        "releases": int(release_count),
-        "edges": int(len(release_nodes)),
-    }
+    return {"artists": int(artist_count), "releases": int(release_count), "edges": int(edge_count)}
 
 
 def _write_node_tables(

@@ -37,34 +37,16 @@ class Adjacency:
         return self.targets[self.offsets[node] : self.offsets[node + 1]]
 
 
-def offsets_from_sorted(sources: np.ndarray, node_count: int) -> np.ndarray:
-    """Return CSR offsets for edge sources that are sorted ascending."""
-    counts = np.bincount(sources, minlength=node_count)
-    offsets = np.zeros(node_count + 1, dtype=np.int64)
+def offsets_from_counts(counts: np.ndarray) -> np.ndarray:
+    """Return CSR offsets from the number of edges of each node."""
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     return offsets
 
 
-def build_both_directions(
-    release_nodes: np.ndarray, artist_nodes: np.ndarray, release_count: int, artist_count: int
-) -> tuple[Adjacency, Adjacency, np.ndarray]:
-    """Build release->artist and artist->release CSR from edges sorted by (release, artist).
-
-    Returns both directions and, for each artist->release entry, its position
-    in the release->artist arrays (to align per-edge data when needed).
-    """
-    by_release = Adjacency(
-        offsets_from_sorted(release_nodes, release_count),
-        artist_nodes.astype(np.int32, copy=False),
-    )
-
-    # A stable sort on the artist keeps each artist's releases in release order.
-    order = np.argsort(artist_nodes, kind="stable")
-    by_artist = Adjacency(
-        offsets_from_sorted(artist_nodes[order], artist_count),
-        release_nodes[order].astype(np.int32, copy=False),
-    )
-    return by_release, by_artist, order
+def offsets_from_sorted(sources: np.ndarray, node_count: int) -> np.ndarray:
+    """Return CSR offsets for edge sources that are sorted ascending."""
+    return offsets_from_counts(np.bincount(sources, minlength=node_count))
 
 
 def save_array(folder: Path, name: str, array: np.ndarray) -> None:

@@ -43,14 +43,13 @@ def create_node_indexes(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def edge_query() -> str:
-    """Return the SQL of (release node, artist node, role set) per edge, in release-node order."""
+    """Return the SQL of (release node, artist node, role set) per edge."""
     return """
         SELECT r.node AS release_node, a.node AS artist_node, s.role_set
         FROM edges AS e
         JOIN release_nodes AS r ON r.rel_kind = e.rel_kind AND r.rel_key = e.rel_key
         JOIN artist_nodes AS a ON a.artist_key = e.artist_key
         JOIN role_sets AS s ON s.label_ids = e.label_ids
-        ORDER BY release_node, artist_node
     """
 
 
