@@ -12,6 +12,7 @@ from collections import deque
 
 import altair as alt
 import numpy as np
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -241,6 +242,20 @@ def test_offline_charts_render_svg_only():
 
     assert list(bundle) == ["image/svg+xml"]
     assert "<script" not in bundle["image/svg+xml"]
+
+
+def test_setup_notebook_shows_tables_in_full():
+    frame = pl.DataFrame({"title": ["x" * 70] * 20, "year": list(range(1990, 2010))})
+
+    with pl.Config():
+        rs.setup_notebook()
+        html = frame._repr_html_()
+
+    assert "x" * 70 in html
+    assert "2009" in html
+    assert "…" not in html
+    assert "shape:" not in html
+    assert alt.renderers.active == "svg"
 
 
 # analytics

@@ -4,7 +4,7 @@ Typical first cell::
 
     import mcg_lib.research as rs
 
-    rs.use_offline_charts()
+    rs.setup_notebook()       # charts as inline SVG, tables in full
     snap = rs.open_snapshot(snapshot, ruleset=ruleset, data_root=data_root)
     con = snap.catalog()      # DuckDB, one view per catalog table
     graph = snap.graph()      # the credit graph of snap.ruleset
@@ -27,6 +27,7 @@ from mcg_lib.research.analytics import (
 )
 from mcg_lib.research.artists import find_chain, lookup_artist
 from mcg_lib.research.charts import chain_svg, draw_chain, use_offline_charts
+from mcg_lib.research.display import setup_notebook
 from mcg_lib.research.roles import register_role_families
 from mcg_lib.research.snapshots import (
     Snapshot,
@@ -53,6 +54,7 @@ __all__ = [
     "popular_artists",
     "previous_snapshot",
     "register_role_families",
+    "setup_notebook",
     "to_rustworkx",
     "use_offline_charts",
 ]
