@@ -1,4 +1,4 @@
-"""How a research notebook shows its results: charts as inline SVG, tables in full."""
+"""Display settings of research notebooks: charts as inline SVG, tables in full."""
 
 from __future__ import annotations
 
