@@ -26,13 +26,14 @@ class NodeReader:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         artists = graph.artists
+        # Columns stay chunked and mapped: indexing one row reads only that row.
         self._artist_columns = {
-            name: artists.column(name).combine_chunks()
+            name: artists.column(name)
             for name in ("artist_id", "name", "name_display", "hint_title", "hint_year")
         }
         releases = graph.releases
         self._release_columns = {
-            name: releases.column(name).combine_chunks()
+            name: releases.column(name)
             for name in ("release_id", "title", "year", "formats", "kind", "group_id")
         }
         self.popularity = artists.column("popularity").to_numpy()
