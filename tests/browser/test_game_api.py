@@ -1,4 +1,4 @@
-"""The game with the fallback API: a site built with MCG_API_URL and a real `mcg api` on loopback."""
+"""The game with the fallback API: a site built with MCG_API_URL and `mcg api` on loopback."""
 
 from __future__ import annotations
 
@@ -28,7 +28,14 @@ def api_site(tmp_path_factory):
         # The API's port is chosen before the site is built, so the site can embed its URL.
         api = ApiProcess(
             root.root,
-            ["--snapshot", "sitetest", "--rulesets", RULESET, "--origin", f"http://{LOOPBACK}:{site_port}"],
+            [
+                "--snapshot",
+                "sitetest",
+                "--rulesets",
+                RULESET,
+                "--origin",
+                f"http://{LOOPBACK}:{site_port}",
+            ],
             folder / "api.log",
         )
         patch.setenv("MCG_API_URL", api.base_url)
@@ -62,7 +69,9 @@ def test_free_pair_played_through_api(page, api_site):
     result = find_path(graph, start, end).to_json()
 
     page.goto(f"{url}#/free/{start}/{end}/{RULESET}")
-    expect(page.locator(".goal .to")).to_have_text(result["path"][-1]["name_display"], timeout=TIMEOUT_MS)
+    expect(page.locator(".goal .to")).to_have_text(
+        result["path"][-1]["name_display"], timeout=TIMEOUT_MS
+    )
     page.get_by_role("button", name="Reveal the best length (−5)").click()
     expect(page.locator(".hints li")).to_have_text(f"The best chain has {result['hops']} hops.")
 
