@@ -40,6 +40,8 @@ def search_key(text: str) -> str:
     run of characters that are not letters or digits into one space, and
     spell final sigma as sigma. "Beyoncé & Jay-Z" becomes "beyonce jay z".
     """
+    # NOTE: Python's unicodedata and the browser's ICU may follow different
+    # Unicode versions, so characters newer than either can get different keys.
     decomposed = unicodedata.normalize("NFKD", text.lower())
     characters = []
     for character in decomposed:

@@ -67,6 +67,8 @@ def run(
     the research notebooks (the tests use it).
     """
     names = choose_rulesets(root, snapshot, rulesets)
+    # NOTE: the API URL is not a stage parameter, so `mcg pipeline run` skips a
+    # current site after MCG_API_URL changes; `mcg site --force` rebuilds it.
     api_url = api_url_from_env()
     target = site_dir(root, snapshot)
 
