@@ -4,8 +4,9 @@ Run with ``uv run python -m benchmarks.api_load --data-root DATA --snapshot demo
 after building the snapshot's graph (see the API section of docs/benchmarks.md).
 
 The server is ``mcg api`` in its own processes, and this process is the
-client: an asyncio loop of httpx connections to 127.0.0.1. Both share the
-machine's cores, so the client's own cost is part of every latency.
+client: an asyncio loop of plain HTTP/1.1 keep-alive connections to
+127.0.0.1. Both share the machine's cores, so the client's own cost is part
+of every latency; the figures include the CPU time per request of both.
 
 For 1, 10 and 50 concurrent clients it measures requests per second and
 p50/p95/p99 latency of /v1/path for
@@ -29,9 +30,10 @@ import platform
 import random
 import time
 from collections import Counter
+from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import httpx
 import numpy as np
 import psutil
 
@@ -78,29 +80,73 @@ def path_urls(pairs, ruleset: str) -> list[str]:
     return [f"/v1/path?from={a}&to={b}&ruleset={ruleset}" for a, b in pairs]
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection that sends GET requests and reads whole responses.
+
+    It handles only what this API sends: a Content-Length on every body and
+    no chunked encoding. Its cost per request is a small fraction of
+    httpx's, whose async client used more CPU per request than the server
+    at 50 connections in this benchmark's first runs.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode("ascii"))
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+
+        length, close = 0, False
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                close = True
+        body = await self.reader.readexactly(length) if length else b""
+
+        if close:
+            await self.close()
+        return status, body
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
 async def run_load(base_url: str, urls: list[str], concurrency: int) -> dict:
     """Send every URL with ``concurrency`` clients on keep-alive connections; return the figures."""
+    parts = urlsplit(base_url)
     pending = iter(urls)
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     outcomes: Counter[str] = Counter()
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60.0) as client:
-
-        async def one_client() -> None:
+    async def one_client() -> None:
+        connection = Connection(parts.hostname, parts.port)
+        try:
             for url in pending:
                 started = time.perf_counter()
-                response = await client.get(url)
+                status, body = await connection.get(url)
                 latencies.append(time.perf_counter() - started)
-                statuses[response.status_code] += 1
+                statuses[status] += 1
                 for outcome in ("found", "unreachable", "budget"):
-                    if f'"status":"{outcome}"'.encode() in response.content[:40]:
+                    if f'"status":"{outcome}"'.encode() in body[:40]:
                         outcomes[outcome] += 1
+        finally:
+            await connection.close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(one_client() for _ in range(concurrency)))
-        seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    seconds = time.perf_counter() - started
 
     milliseconds = np.array(latencies) * 1000
     return {
@@ -117,17 +163,54 @@ async def run_load(base_url: str, urls: list[str], concurrency: int) -> dict:
     }
 
 
+def server_cpu_seconds(process: psutil.Process) -> float:
+    """Return the user and system CPU seconds used so far by the server and its workers."""
+    total = 0.0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            times = member.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def measure_cell(base_url: str, urls: list[str], concurrency: int, server: psutil.Process) -> dict:
+    """Run one load and add the CPU milliseconds per request of the server and of this client.
+
+    CPU time per request depends little on what else the machine runs,
+    unlike latency and throughput, so it is the figure to compare runs by.
+    """
+    server_before, client_before = server_cpu_seconds(server), time.process_time()
+    cell = asyncio.run(run_load(base_url, urls, concurrency))
+    server_used = server_cpu_seconds(server) - server_before
+    client_used = time.process_time() - client_before
+    cell["server_cpu_ms_per_request"] = round(server_used * 1000 / cell["requests"], 3)
+    cell["client_cpu_ms_per_request"] = round(client_used * 1000 / cell["requests"], 3)
+    return cell
+
+
 def server_memory(process: psutil.Process) -> dict:
-    """Return the summed RSS and PSS, in MB, of the server process and its workers."""
-    rss = pss = 0
+    """Return the summed memory, in MB, of the server process and its workers.
+
+    RSS counts the mapped graph files once per process and PSS divides
+    shared pages among the processes. ``anonymous_mb`` is the memory that
+    is no file's page cache (Python objects, numpy copies, caches), from
+    RssAnon in /proc/PID/status, and ``file_mb`` the mapped file pages.
+    """
+    totals = {"rss_mb": 0.0, "pss_mb": 0.0, "anonymous_mb": 0.0, "file_mb": 0.0}
     for member in [process, *process.children(recursive=True)]:
         try:
             info = member.memory_full_info()
-        except psutil.NoSuchProcess:
+            status = Path(f"/proc/{member.pid}/status").read_text()
+        except (psutil.NoSuchProcess, FileNotFoundError):
             continue
-        rss += info.rss
-        pss += info.pss
-    return {"rss_mb": round(rss / 1e6, 1), "pss_mb": round(pss / 1e6, 1)}
+        totals["rss_mb"] += info.rss / 1e6
+        totals["pss_mb"] += info.pss / 1e6
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        totals["anonymous_mb"] += int(fields["RssAnon"].split()[0]) * 1024 / 1e6
+        totals["file_mb"] += int(fields["RssFile"].split()[0]) * 1024 / 1e6
+    return {name: round(value, 1) for name, value in totals.items()}
 
 
 def machine() -> dict:
@@ -143,18 +226,23 @@ def machine() -> dict:
         "cpu_model": model,
         "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
         "python": platform.python_version(),
+        "uvicorn_extras": [name for name in ("httptools", "uvloop") if find_spec(name)],
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 
 def print_table(results: dict) -> None:
-    print("| pairs | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| pairs | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors "
+        "| server CPU ms/req | client CPU ms/req |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in results["cells"]:
         print(
             f"| {row['kind']} | {row['concurrency']} | {row['requests']} | "
             f"{row['requests_per_second']} | {row['p50_ms']} | {row['p95_ms']} | "
-            f"{row['p99_ms']} | {row['max_ms']} | {row['errors']} |"
+            f"{row['p99_ms']} | {row['max_ms']} | {row['errors']} | "
+            f"{row['server_cpu_ms_per_request']} | {row['client_cpu_ms_per_request']} |"
         )
     memory = results["memory"]
     print()
@@ -199,7 +287,7 @@ def main() -> None:
         results["memory"]["after_start"] = server_memory(process)
 
         warm = [next(uncached) for _ in range(arguments.memory_requests)]
-        results["memory_run"] = asyncio.run(run_load(server.base_url, warm, 10))
+        results["memory_run"] = measure_cell(server.base_url, warm, 10, process)
         results["memory"][f"after_{arguments.memory_requests}_requests"] = server_memory(process)
 
         asyncio.run(run_load(server.base_url, cached, 10))
@@ -207,11 +295,12 @@ def main() -> None:
             fresh = [next(uncached) for _ in range(arguments.requests)]
             repeated = [rng.choice(cached) for _ in range(arguments.requests)]
             for kind, urls in (("uncached", fresh), ("cached", repeated)):
-                cell = asyncio.run(run_load(server.base_url, urls, concurrency))
+                cell = measure_cell(server.base_url, urls, concurrency, process)
                 results["cells"].append({"kind": kind, "concurrency": concurrency, **cell})
                 print(f"{kind} x{concurrency}: {cell['requests_per_second']} req/s, "
                       f"p95 {cell['p95_ms']} ms, errors {cell['errors']}", flush=True)  # fmt: skip
         results["memory"]["at_end"] = server_memory(process)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
 
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_table(results)

@@ -318,6 +318,8 @@ BAD_REQUESTS = [
     ("/v1/artists", 404, "not_found"),
     ("/v2/path?from=1&to=2", 404, "not_found"),
     ("/v1/path/../../etc/passwd", 404, "not_found"),
+    ("/v1/path/?from=3&to=3", 404, "not_found"),
+    ("/v1/artists/3/", 404, "not_found"),
     ("/healthz?verbose=1", 400, "unknown_parameter"),
 ]
 

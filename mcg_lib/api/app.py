@@ -54,6 +54,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         # The interactive pages load scripts from a CDN; the JSON document is enough.
         docs_url=None,
         redoc_url=None,
+        # A trailing slash gets a JSON 404, not a redirect built from the Host header.
+        redirect_slashes=False,
         # FastAPI's OpenTelemetry hooks stay off, even when OTEL_* or
         # FASTAPI_OTEL_AUTO_CONFIGURE is set: the service sends nothing elsewhere.
         telemetry={
