@@ -40,8 +40,10 @@ from mcg_lib.api.settings import ApiSettings
 from mcg_lib.api.snapshot import SnapshotHolder, SnapshotState
 from mcg_lib.graph import PathResult, find_path
 
-# Discogs artist ids are below 20 million in 2025; 2**31 - 1 leaves room and
-# keeps ids within a signed 32-bit integer.
+# The highest artist id in the 2025-01 dump excerpts is about 16 million;
+# 2**31 - 1 leaves room and keeps ids within a signed 32-bit integer.
+# NOTE: rulesets with drop_unlinked = false give unlinked credits negative
+# ids, which the API cannot be asked for; no shipped ruleset does so.
 ARTIST_ID_MAX = 2**31 - 1
 SEARCH_LIMIT_MAX = 50
 NEIGHBOURS_LIMIT_MAX = 100

@@ -51,10 +51,6 @@ class ApiSettings:
     def default_ruleset(self) -> str:
         return self.rulesets[0]
 
-    @property
-    def follows_current(self) -> bool:
-        return self.snapshot == FOLLOW_CURRENT
-
     def to_environment(self) -> str:
         return json.dumps(asdict(self))
 

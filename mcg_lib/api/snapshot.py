@@ -20,7 +20,7 @@ from pathlib import Path
 from mcg_lib.api.cache import ResponseCache
 from mcg_lib.api.catalog import ServedGraph
 from mcg_lib.api.settings import FOLLOW_CURRENT, ApiSettings
-from mcg_lib.errors import ConfigError, McgError, NotFoundError
+from mcg_lib.errors import ConfigError, McgError
 from mcg_lib.graph import Graph, verify_graph
 from mcg_lib.graph.layout import MANIFEST_FILE
 from mcg_lib.log import get_logger
@@ -217,14 +217,3 @@ def switch_current(root: DataRoot, snapshot: str, rulesets: tuple[str, ...]) -> 
     os.replace(temporary, link)
     log.info("graph/current now points at %s", snapshot)
     return link
-
-
-def current_target(root: DataRoot) -> str:
-    """Return the snapshot graph/current points at, or raise NotFoundError."""
-    link = root.root / "graph" / FOLLOW_CURRENT
-    if not link.is_symlink():
-        raise NotFoundError(
-            f"no graph/current link under {root.root}",
-            hint="create it with 'mcg api --snapshot S --set-current'",
-        )
-    return os.readlink(link)
