@@ -86,7 +86,7 @@ def plan_lab(root: DataRoot, *, port: int, open_browser: bool) -> LabPlan:
 
 
 def start_lab(plan: LabPlan) -> None:
-    """Replace this process with the JupyterLab server; return only if the exec fails."""
+    """Replace this process with the JupyterLab server; raise OSError if the exec fails."""
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(plan.argv[0], plan.argv, plan.env)
