@@ -197,6 +197,16 @@ def test_instantiate_fills_run_values():
     assert template["spec"]["template"]["spec"]["containers"][0]["image"] == "mcg"
 
 
+def test_instantiate_fills_init_container():
+    template = next(t for t in TEMPLATES if t["metadata"]["name"] == "mcg-export-studio")
+
+    job = instantiate_job(template, snapshot="20250101", run_id="r1", image=IMAGE)
+
+    sync = job["spec"]["template"]["spec"]["initContainers"][0]
+    assert sync["image"] == IMAGE
+    assert {"name": "MCG_SNAPSHOT", "value": "20250101"} in sync["env"]
+
+
 def test_job_names_fit_kubernetes_limit():
     run_id = new_run_id(datetime(2025, 12, 31, 23, 59, 59))
 

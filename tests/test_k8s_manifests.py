@@ -144,7 +144,8 @@ def test_claims_used_by_jobs_exist():
 
     for job in read_jobs(REPO / JOBS_FILE):
         for volume in job["spec"]["template"]["spec"]["volumes"]:
-            assert volume["persistentVolumeClaim"]["claimName"] in claims
+            if "persistentVolumeClaim" in volume:
+                assert volume["persistentVolumeClaim"]["claimName"] in claims
 
 
 def test_local_volume_pinned_to_storage_node():

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from mcg_lib.cli import cli
 from mcg_lib.cluster import CLUSTER_DATA_ROOT, JOBS_FILE
+from mcg_lib.cluster.plan import GRAPH_STAGE, upstream_stages
+from mcg_lib.cluster.pods import LOCAL_ROOT
 from mcg_lib.cluster.render import dump_jobs, read_jobs, render_jobs
 from mcg_lib.pipeline.stages import load_pipeline
 
@@ -243,3 +245,44 @@ def test_parameter_check_finds_undeclared(tmp_path):
     )
 
     assert undeclared_parameters(job, tmp_path) == ["index"]
+
+
+def test_worker_graph_readers_copy_locally():
+    """A worker stage after the graph reads a verified local copy, never the graph over NFS."""
+    pipeline = load_pipeline()
+    checked = 0
+    for job in committed_jobs():
+        pod = job["spec"]["template"]["spec"]
+        stage = pipeline.stage(job["metadata"]["labels"]["mcg/stage"])
+        reads_graph = stage.per_ruleset and GRAPH_STAGE in upstream_stages(pipeline, stage)
+        if pod["nodeSelector"]["mcg/placement"] != "worker" or not reads_graph:
+            assert "initContainers" not in pod, job["metadata"]["name"]
+            continue
+
+        ruleset = papermill_call(job)[2]["ruleset"][1]
+        sync = pod["initContainers"][0]["command"]
+        graph_mount = container(job)["volumeMounts"][1]
+        assert sync[:5] == ["mcg", "--data-root", CLUSTER_DATA_ROOT, "cluster", "sync-graph"]
+        assert sync[sync.index("--ruleset") + 1] == ruleset
+        assert sync[sync.index("--dest") + 1] == LOCAL_ROOT
+        assert graph_mount == {
+            "name": "local-graph",
+            "mountPath": f"{CLUSTER_DATA_ROOT}/graph",
+            "subPath": "graph",
+            "readOnly": True,
+        }
+        checked += 1
+
+    assert checked == len(pipeline.rulesets), "expected the export Jobs to copy their graph"
+
+
+def test_upstream_stages_transitive():
+    pipeline = load_pipeline()
+
+    assert upstream_stages(pipeline, pipeline.stage("export")) == {
+        "precompute",
+        "graph",
+        "ingest",
+        "fetch",
+    }
+    assert upstream_stages(pipeline, pipeline.stage("fetch")) == set()

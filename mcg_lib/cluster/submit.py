@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from mcg_lib.cluster.render import CONTAINER, RUN_ID_VAR, SNAPSHOT_VAR
+from mcg_lib.cluster.plan import RUN_ID_VAR, SNAPSHOT_VAR
 from mcg_lib.errors import McgError
 from mcg_lib.log import get_logger
 from mcg_lib.paths import DataRoot
@@ -100,9 +100,8 @@ def instantiate_job(
     job["spec"]["template"]["metadata"]["labels"].update(run_labels)
 
     values = {SNAPSHOT_VAR: snapshot, RUN_ID_VAR: run_id}
-    for container in job["spec"]["template"]["spec"]["containers"]:
-        if container["name"] != CONTAINER:
-            continue
+    pod = job["spec"]["template"]["spec"]
+    for container in pod.get("initContainers", []) + pod["containers"]:
         container["image"] = image
         for variable in container.get("env", []):
             if variable["name"] in values:
