@@ -210,3 +210,25 @@ def test_backup_fails_with_nothing_to_archive(tmp_path):
 
     assert result.returncode != 0
     assert "nothing to archive" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["wifi/templates/mcg-wifi-watch.sh.j2", "backup/templates/mcg-backup.sh.j2"],
+)
+def test_role_scripts_parse(tmp_path, template):
+    text = jinja2.Template((ANSIBLE / "roles" / template).read_text()).render(
+        ansible_managed="test copy",
+        wifi_interface="wlan0",
+        wifi_check_host="",
+        backup_source="/srv/music-graph",
+        backup_dest="/srv/music-graph/backups",
+        backup_keep=12,
+        backup_paths=["manifests", "runs"],
+    )
+    script = tmp_path / "script.sh"
+    script.write_text(text)
+
+    result = subprocess.run(["sh", "-n", str(script)], capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stderr

@@ -24,7 +24,7 @@ from mcg_lib.cluster.plan import RUN_ID_VAR, SNAPSHOT_VAR, JobPlan, papermill_ar
 
 CONTAINER = "stage"
 SYNC_CONTAINER = "sync-graph"
-# Where the init container writes the local data root that holds the graph copy.
+# The local data root, on the node, into which the init container copies the graph.
 LOCAL_ROOT = "/var/lib/mcg-local"
 
 _SECURITY = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
