@@ -9,8 +9,12 @@ if TYPE_CHECKING:
     from mcg_lib.graph.store import Graph
 
 
+_ARTIST_COLUMNS = ("artist_id", "name", "name_display")
+_RELEASE_COLUMNS = ("release_id", "group_id", "kind", "title", "year", "formats", "master_id")
+
+
 def describe_artist(graph: Graph, node: int) -> dict[str, Any]:
-    row = graph.artist_row(node)
+    row = graph.artist_row(node, _ARTIST_COLUMNS)
     return {
         "type": "artist",
         "id": row["artist_id"],
@@ -25,7 +29,7 @@ def describe_release(graph: Graph, node: int, before: int, after: int) -> dict[s
     ``from_roles`` are the credits of the artist before the release in the
     chain, ``to_roles`` those of the artist after it.
     """
-    row = graph.release_row(node)
+    row = graph.release_row(node, _RELEASE_COLUMNS)
     element: dict[str, Any] = {"type": "release", "id": row["release_id"]}
     if row["kind"] == "membership":
         element = {"type": "membership", "id": row["group_id"]}

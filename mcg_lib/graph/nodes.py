@@ -113,6 +113,16 @@ def release_table_query(*, merge_masters: bool) -> str:
     """
 
 
+# The hint release maximises this key: a main credit (bit 60), then more
+# versions (bits 44-59, capped), then an earlier year (bits 30-43, unknown
+# years last), then a lower release node, which is a lower release id (bits 0-29).
+_HINT_KEY = (
+    "((is_main::BIGINT << 60) | (least(versions, 65535)::BIGINT << 44)"
+    " | ((10000 - least(coalesce(year, 10000), 10000))::BIGINT << 30)"
+    " | ((1073741823 - release_node)::BIGINT))"
+)
+
+
 def artist_table_query() -> str:
     """Return the SQL of the artist node table, with popularity and a best-known release.
 
@@ -122,8 +132,7 @@ def artist_table_query() -> str:
     """
     return f"""
         WITH credited AS (
-            SELECT a.node, e.rel_key, e.is_main, r.node AS release_node, rel.versions, rel.year, rel.title,
-                   rel.release_id
+            SELECT a.node, e.is_main, r.node AS release_node, rel.versions, rel.year
             FROM edges AS e
             JOIN artist_nodes AS a ON a.artist_key = e.artist_key
             JOIN release_nodes AS r ON r.rel_kind = e.rel_kind AND r.rel_key = e.rel_key
@@ -133,24 +142,25 @@ def artist_table_query() -> str:
         totals AS (
             SELECT node,
                    sum(CASE WHEN is_main THEN {MAIN_CREDIT_WEIGHT} ELSE 1 END)::BIGINT AS popularity,
-                   count(*)::INTEGER AS release_count
+                   count(*)::INTEGER AS release_count,
+                   arg_max(release_node, {_HINT_KEY}) AS hint_node
             FROM credited GROUP BY node
-        ),
-        hints AS (
-            SELECT node, release_id AS hint_release_id, title AS hint_title, year AS hint_year
-            FROM credited
-            QUALIFY row_number() OVER (
-                PARTITION BY node
-                ORDER BY is_main DESC, versions DESC, year ASC NULLS LAST, release_id ASC
-            ) = 1
         ),
         catalog_names AS (
             SELECT artist_id, any_value(name) AS name, any_value(name_display) AS name_display
             FROM artists GROUP BY artist_id
         ),
+        missing AS (
+            -- Only artist ids without an artist record need a name from their credits.
+            SELECT artist_key FROM artist_nodes
+            ANTI JOIN (SELECT DISTINCT artist_id FROM artists) AS k ON k.artist_id = artist_key
+        ),
         credit_names AS (
-            SELECT artist_key, mode(name) AS name
-            FROM counted_credits WHERE name IS NOT NULL GROUP BY artist_key
+            SELECT c.artist_key, mode(c.name) AS name
+            FROM counted_credits AS c
+            SEMI JOIN missing AS m ON m.artist_key = c.artist_key
+            WHERE c.name IS NOT NULL
+            GROUP BY c.artist_key
         )
         SELECT a.node,
                a.artist_key AS artist_id,
@@ -161,14 +171,14 @@ def artist_table_query() -> str:
                ) AS name_display,
                coalesce(t.popularity, 0)::BIGINT AS popularity,
                coalesce(t.release_count, 0)::INTEGER AS release_count,
-               h.hint_release_id,
-               h.hint_title,
-               h.hint_year::INTEGER AS hint_year,
+               h.release_id AS hint_release_id,
+               h.title AS hint_title,
+               h.year::INTEGER AS hint_year,
                a.artist_key > 0 AS linked
         FROM artist_nodes AS a
         LEFT JOIN catalog_names AS c ON c.artist_id = a.artist_key
         LEFT JOIN credit_names AS cn ON cn.artist_key = a.artist_key
         LEFT JOIN totals AS t ON t.node = a.node
-        LEFT JOIN hints AS h ON h.node = a.node
+        LEFT JOIN release_table AS h ON h.node = t.hint_node
         ORDER BY a.node
     """

@@ -32,15 +32,21 @@ from mcg_lib.publish import read_json, sha256_file
 
 
 def _numpy_column(table: pa.Table, name: str) -> np.ndarray:
-    column = table.column(name).combine_chunks()
+    column = _contiguous(table.column(name))
     if column.null_count:
         return column.to_numpy(zero_copy_only=False)
     return column.to_numpy(zero_copy_only=True)
 
 
+def _contiguous(column: pa.ChunkedArray) -> pa.Array:
+    # combine_chunks copies even a single chunk, which would pull a mapped
+    # column into private memory; take the chunk itself instead.
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 def _single_chunk_columns(table: pa.Table) -> list[tuple[str, pa.Array]]:
     # Scalar access on one contiguous array skips the chunk search of a ChunkedArray.
-    return [(name, table.column(name).combine_chunks()) for name in table.column_names]
+    return [(name, _contiguous(table.column(name))) for name in table.column_names]
 
 
 class Graph:
@@ -124,7 +130,7 @@ class Graph:
     @cached_property
     def release_ids(self) -> np.ndarray:
         """Release id of each release node (int64; -1 for group membership nodes)."""
-        column = self.releases.column("release_id").combine_chunks()
+        column = _contiguous(self.releases.column("release_id"))
         return column.fill_null(-1).to_numpy(zero_copy_only=False)
 
     @cached_property
@@ -193,13 +199,24 @@ class Graph:
     def _release_columns(self) -> list[tuple[str, pa.Array]]:
         return _single_chunk_columns(self.releases)
 
-    def artist_row(self, node: int) -> dict[str, Any]:
-        """Return one row of the artist node table as a dict."""
-        return {name: column[node].as_py() for name, column in self._artist_columns}
+    def artist_row(self, node: int, columns: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """Return one row of the artist node table as a dict, optionally only some columns.
 
-    def release_row(self, node: int) -> dict[str, Any]:
-        """Return one row of the release node table as a dict."""
-        return {name: column[node].as_py() for name, column in self._release_columns}
+        Naming the columns keeps a lookup from touching the mapped pages of the others.
+        """
+        return {
+            name: column[node].as_py()
+            for name, column in self._artist_columns
+            if columns is None or name in columns
+        }
+
+    def release_row(self, node: int, columns: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """Return one row of the release node table as a dict, optionally only some columns."""
+        return {
+            name: column[node].as_py()
+            for name, column in self._release_columns
+            if columns is None or name in columns
+        }
 
     def scratch(self):
         """Return this thread's search scratch arrays, created on first use."""
