@@ -616,6 +616,16 @@ def test_search_pool_sheds_load():
 # health, logs, OpenAPI
 
 
+def test_every_worker_ready_before_serving(sample_root, artist_ids, tmp_path):
+    """Each worker loads the snapshot before it accepts connections, so none answers 503."""
+    arguments = ["--snapshot", SNAPSHOT, "--workers", "2", "--rate-limit", "0"]
+    with ApiProcess(sample_root.root, arguments, tmp_path / "workers.log") as server:
+        url = f"{server.base_url}/v1/artists/{artist_ids['popular'][0]}"
+        # A new connection per request lets the kernel hand them to either worker.
+        statuses = [httpx.get(url).status_code for _ in range(40)]
+    assert statuses == [200] * 40
+
+
 def test_health_endpoints(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
@@ -41,7 +42,9 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        holder.start()
+        # uvicorn accepts connections for this worker only after start-up,
+        # so the first load finishes before any request reaches the worker.
+        await anyio.to_thread.run_sync(holder.start)
         yield
         holder.stop()
         searches.shutdown()

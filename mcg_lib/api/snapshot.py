@@ -140,6 +140,13 @@ class SnapshotHolder:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Load the snapshot now, then start the thread that watches for a new one.
+
+        The first load blocks, so a worker that calls this before accepting
+        connections never gets a request while it is still loading. A failed
+        load is logged, and the worker then answers 503 until the files change.
+        """
+        self._check_and_log()
         self._thread = threading.Thread(target=self._watch, name="mcg-api-snapshot", daemon=True)
         self._thread.start()
 
@@ -182,13 +189,15 @@ class SnapshotHolder:
             f", replacing {previous.snapshot}" if previous else "",
         )
 
+    def _check_and_log(self) -> None:
+        try:
+            self.check()
+        except Exception:  # noqa: BLE001 - the watcher must survive any one failed check
+            log.exception("checking snapshot %s failed", self.settings.snapshot)
+
     def _watch(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.check()
-            except Exception:  # noqa: BLE001 - the watcher must survive any one failed check
-                log.exception("checking snapshot %s failed", self.settings.snapshot)
-            self._stop.wait(self.settings.reload_interval)
+        while not self._stop.wait(self.settings.reload_interval):
+            self._check_and_log()
 
 
 def switch_current(root: DataRoot, snapshot: str, rulesets: tuple[str, ...]) -> Path:
