@@ -182,7 +182,9 @@ def _role_set_table(con: duckdb.DuckDBPyConnection, labels: list[str]) -> pa.Tab
     return pa.table(
         {
             "role_set": pa.array([row[0] for row in rows], pa.int32()),
-            "labels": pa.array([[labels[i] for i in row[1]] for row in rows], pa.list_(pa.string())),
+            "labels": pa.array(
+                [[labels[i] for i in row[1]] for row in rows], pa.list_(pa.string())
+            ),
         }
     )
 

@@ -48,8 +48,7 @@ def write_file(folder: Path, relative: str, data: Any) -> int:
         raise PublishError(
             f"{relative} would be {len(payload):,} bytes, "
             f"over the {MAX_FILE_BYTES:,}-byte file limit",
-            hint="precompute fewer artists (--top): "
-            "more shards cannot split one artist's pairs",
+            hint="precompute fewer artists (--top): more shards cannot split one artist's pairs",
         )
     path = folder / relative
     path.parent.mkdir(parents=True, exist_ok=True)
