@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +28,7 @@ from mcg_lib.errors import ConfigError
 from mcg_lib.generate import names, vocab
 from mcg_lib.generate.catalog_credits import credit_rows
 from mcg_lib.generate.catalog_roles import RoleVocabulary, build_role_vocabulary
+from mcg_lib.generate.memory import compact_memory_pool
 from mcg_lib.generate.plan import master_sizes
 from mcg_lib.generate.rand import numpy_rng
 from mcg_lib.generate.world import (
@@ -329,7 +328,7 @@ def write_catalog(
     root = data_root if isinstance(data_root, DataRoot) else DataRoot.resolve(data_root)
     started = time.perf_counter()
 
-    with _compact_memory_pool(), staged_dir(root, root.curated(snapshot), replace=force) as work:
+    with compact_memory_pool(), staged_dir(root, root.curated(snapshot), replace=force) as work:
         population = ArtistPopulation(seed, artists)
         plan = ReleasePlan(seed, releases, edges)
         roles = build_role_vocabulary()
@@ -380,28 +379,6 @@ def write_catalog(
         ", ".join(f"{t} {n:,}" for t, n in summary.rows.items()),
     )
     return summary
-
-
-@contextmanager
-def _compact_memory_pool() -> Iterator[None]:
-    """Use jemalloc with immediate decay while the catalog is built, where pyarrow has it.
-
-    pyarrow's default pool (mimalloc) keeps freed blocks, which left about
-    400 MB more resident at full size in a measurement on this project's
-    container; jemalloc with a decay of 0 returns them to the system.
-    """
-    previous = pa.default_memory_pool()
-    try:
-        pool = pa.jemalloc_memory_pool()
-        pa.jemalloc_set_decay_ms(0)
-    except (NotImplementedError, pa.ArrowNotImplementedError):
-        yield
-        return
-    pa.set_memory_pool(pool)
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
 
 
 def _check_sizes(releases: int, artists: int, edges: int) -> None:

@@ -20,6 +20,7 @@ from isal import igzip
 
 from mcg_lib.errors import ConfigError
 from mcg_lib.generate.entities import EntityBuilder
+from mcg_lib.generate.memory import compact_memory_pool
 from mcg_lib.generate.plan import Plan
 from mcg_lib.generate.releases import ReleaseBuilder
 from mcg_lib.generate.world import World
@@ -115,6 +116,20 @@ def write_dumps(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
+    with compact_memory_pool():
+        sources = _record_sources(snapshot, releases, seed, era_name)
+        dump_set = DumpSet(snapshot=snapshot, era=era_name, seed=seed)
+        for kind in KINDS:
+            count, build = sources[kind]
+            dump_set.files[kind] = write_dump(out / dump_name(snapshot, kind), kind, count, build)
+    dump_set.checksum_path = write_checksums(out / checksum_name(snapshot), dump_set.files.values())
+    return dump_set
+
+
+def _record_sources(
+    snapshot: str, releases: int, seed: int, era_name: str
+) -> dict[str, tuple[int, Callable[[int], str]]]:
+    """Build the month's world and return, per dump kind, the record count and record builder."""
     started = time.perf_counter()
     world = World(seed, releases)
     plan = Plan(world)
@@ -129,19 +144,12 @@ def write_dumps(
         plan.masters,
         time.perf_counter() - started,
     )
-
-    sources: dict[str, tuple[int, Callable[[int], str]]] = {
+    return {
         "artists": (len(world.artists), entities.artist),
         "labels": (len(world.labels.ids), entities.label),
         "masters": (plan.masters, entities.master),
         "releases": (len(plan), release_builder.record),
     }
-    dump_set = DumpSet(snapshot=snapshot, era=era_name, seed=seed)
-    for kind in KINDS:
-        count, build = sources[kind]
-        dump_set.files[kind] = write_dump(out / dump_name(snapshot, kind), kind, count, build)
-    dump_set.checksum_path = write_checksums(out / checksum_name(snapshot), dump_set.files.values())
-    return dump_set
 
 
 def write_dump(path: Path, kind: str, count: int, build: Callable[[int], str]) -> DumpFile:

@@ -47,9 +47,9 @@ class EntityBuilder:
         parts.append(era.leaf("profile", profile))
         parts.append(f"<data_quality>{rng.weighted(DATA_QUALITY)}</data_quality>")
         if rng.chance(0.17):
-            urls = self.text.urls(rng, a.display[index])
+            urls = self.text.urls(rng, a.names.display[index])
             parts.append("<urls>" + "".join(f"<url>{u}</url>" for u in urls) + "</urls>")
-        variations = names.name_variations(a.display[index])
+        variations = names.name_variations(a.names.display[index])
         if variations and rng.chance(0.3):
             chosen = rng.sample(variations, rng.between(1, 4))
             parts.append(
@@ -83,7 +83,7 @@ class EntityBuilder:
         if not (index == labels.retired and era.name == "2025"):
             parts.append(f"<name>{world.xml_label_names[index]}</name>")
 
-        display = labels.display[index]
+        display = labels.names.display[index]
         if rng.chance(0.15):
             parts.append(f"<contactinfo>{self.text.contact_info(rng, display)}</contactinfo>")
         if rng.chance(0.3):
@@ -134,7 +134,7 @@ class EntityBuilder:
         parts.append(f"<data_quality>{rng.weighted(DATA_QUALITY)}</data_quality>")
         if rng.chance(0.55):
             lead = (
-                esc(world.artists.display[core.main[0].artist])
+                esc(world.artists.names.display[core.main[0].artist])
                 if core.main and core.main[0].artist >= 0
                 else ""
             )

@@ -278,7 +278,8 @@ class ReleaseBuilder:
                 remixer = world.draw_artist(
                     rng, PERFORMER if rng.chance(0.6) else STUDIO, core.genre
                 )
-                track.title = f"{esc(core.title)} ({esc(world.artists.display[remixer])} Remix)"
+                remixer_name = esc(world.artists.names.display[remixer])
+                track.title = f"{esc(core.title)} ({remixer_name} Remix)"
                 track.extras.append(credit_for(world, rng, remixer, "Remix"))
             elif rng.chance(0.3):
                 track.title = f"{esc(core.title)} ({rng.pick(vocab.MIX_NAMES)})"
@@ -319,7 +320,7 @@ class ReleaseBuilder:
                 track.extras.append(self._crew_credit(STUDIO, core.genre, "Producer", 0.4))
             if rng.chance(0.1):
                 remixer = world.draw_artist(rng, PERFORMER, core.genre)
-                track.title = f"{track.title} ({esc(world.artists.display[remixer])} Remix)"
+                track.title = f"{track.title} ({esc(world.artists.names.display[remixer])} Remix)"
                 track.extras.append(credit_for(world, rng, remixer, "Remix"))
 
     def _track_artists(self, core: Core) -> list[Credit]:
@@ -340,7 +341,7 @@ class ReleaseBuilder:
         composer = core.main[0].artist if core.main and core.main[0].artist >= 0 else -1
         tracks: list[Track] = []
         if rng.chance(0.2) and composer >= 0:
-            tracks.append(Track("", esc(world.artists.display[composer])))
+            tracks.append(Track("", esc(world.artists.names.display[composer])))
         number = 1
         for _ in range(core.tracks):
             form = titles.pick(vocab.WORK_KINDS)
@@ -544,7 +545,7 @@ def _main_credits(main: list[MainCredit]) -> list[Credit]:
 
 def _lead_name(world: World, main: list[MainCredit]) -> str:
     if main and main[0].artist >= 0:
-        return esc(world.artists.display[main[0].artist])
+        return esc(world.artists.names.display[main[0].artist])
     return main[0].name if main else "Various"
 
 

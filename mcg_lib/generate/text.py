@@ -68,17 +68,17 @@ class Text:
     def _artist_name(self, rng: Rng) -> tuple[int, str]:
         world = self.world
         artist = world.draw_artist(rng, rng.below(5), rng.below(len(vocab.GENRES)), debut=False)
-        return artist, world.artists.display[artist]
+        return artist, world.artists.names.display[artist]
 
     def _label(self, rng: Rng, kind: int) -> tuple[int, str]:
         label = self.world.draw_label(rng, kind)
-        return self.world.label_ids[label], self.world.labels.display[label]
+        return self.world.label_ids[label], self.world.labels.names.display[label]
 
     def notes(self, rng: Rng, core: Core, labels: list[tuple[int, str]]) -> str:
         """Return escaped release notes of one to six lines."""
         world = self.world
         year = core.year or 1999
-        label_name = world.labels.display[labels[0][0]]
+        label_name = world.labels.names.display[labels[0][0]]
         lines = []
         for _ in range(rng.between(1, 6)):
             form = rng.below(12)
@@ -121,7 +121,7 @@ class Text:
 
     def catno(self, rng: Rng, label: int) -> str:
         """Return a catalog number built from the label's initials, such as ``SVK 032``."""
-        display = self.world.labels.display[label]
+        display = self.world.labels.names.display[label]
         words = [w for w in display.split(" ") if w[:1].isalpha()]
         if len(words) >= 2:
             prefix = "".join(w[0] for w in words[:4]).upper()
@@ -212,13 +212,13 @@ class Text:
         lines.append(f"{genre} artist from {rng.pick(vocab.CITIES)}.")
         groups = a.related(a.groups, artist)
         if groups:
-            lines.append(f"Member of [a={a.display[groups[0]]}].")
+            lines.append(f"Member of [a={a.names.display[groups[0]]}].")
         aliases = a.related(a.aliases, artist)
         if aliases:
             lines.append(f"Also records as [a{world.artist_ids[aliases[0]]}].")
         if rng.chance(0.4):
             label = world.draw_label(rng, 0)
-            lines.append(f"Released on [l={world.labels.display[label]}] and others.")
+            lines.append(f"Released on [l={world.labels.names.display[label]}] and others.")
         if rng.chance(0.2):
             lines.append("[b]Not to be confused with the other artists of this name.[/b]")
         return esc(line_end(rng).join(lines))
@@ -250,7 +250,7 @@ class Text:
             what = COMPANY_PROFILES[int(labels.kind[label])]
             lines = [f"{what} in {rng.pick(vocab.CITIES)}, active since {founded}."]
         if labels.parent[label] >= 0:
-            lines.append(f"A [l={labels.display[labels.parent[label]]}] company.")
+            lines.append(f"A [l={labels.names.display[labels.parent[label]]}] company.")
         if rng.chance(0.3):
             _, name = self._artist_name(rng)
             lines.append(f"Run by [a={name}].")

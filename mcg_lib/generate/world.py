@@ -1,7 +1,8 @@
 """The invented world behind one generated month: artists, labels and who works with whom.
 
-Sizes follow the proportions of real dumps (about 0.55 artists, 0.15 labels
-and 0.13 masters per release). Each artist has a credit family (performer,
+Sizes follow the proportions of real dumps: about 0.55 artists and 0.15
+labels per release, and 0.12 to 0.19 masters per release (more in small
+months). Each artist has a credit family (performer,
 session player, studio, writer, visual) and a home genre. A credit is drawn
 from the pool of its family and genre with power-law weights, so a few hubs
 collect thousands of credits while most artists appear once or twice:
@@ -17,6 +18,8 @@ members keep the credit graph in one large connected component.
 
 from __future__ import annotations
 
+import re
+from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -88,6 +91,57 @@ def zipf_weights(pool: np.ndarray, order: np.ndarray) -> np.ndarray:
     return (rank + ZIPF_OFFSET) ** -ZIPF_EXPONENT
 
 
+_NUMBER_SUFFIX = re.compile(r" \(\d+\)$")
+
+
+class NameTable:
+    """Names kept as one UTF-8 buffer and decoded on access.
+
+    A list of Python strings takes about four times the memory, which matters
+    for the hundreds of thousands of artists of a benchmark month. The few
+    names that need escaping in XML are kept escaped.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        encoded = [name.encode("utf-8") for name in names]
+        self._data = b"".join(encoded)
+        self._offsets = array("q", accumulate((len(e) for e in encoded), initial=0))
+        self._escaped = {i: esc(name) for i, name in enumerate(names) if esc(name) is not name}
+        self.xml = _View(self._xml)
+        self.display = _View(self._display)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, index: int) -> str:
+        return self._data[self._offsets[index] : self._offsets[index + 1]].decode("utf-8")
+
+    def _xml(self, index: int) -> str:
+        """Return the name escaped for XML text."""
+        escaped = self._escaped.get(index)
+        return escaped if escaped is not None else self[index]
+
+    def _display(self, index: int) -> str:
+        """Return the name without its disambiguation suffix " (N)"."""
+        return _NUMBER_SUFFIX.sub("", self[index])
+
+
+class _View:
+    """Indexable view of a NameTable method, so that callers write ``names.xml[i]``."""
+
+    __slots__ = ("_get",)
+
+    def __init__(self, get) -> None:
+        self._get = get
+
+    def __getitem__(self, index: int) -> str:
+        return self._get(index)
+
+
+def _int_array(values: np.ndarray) -> array:
+    return array("i", values.astype(np.int32).tobytes())
+
+
 class Pool:
     """Artists or labels that one kind of credit is drawn from."""
 
@@ -95,12 +149,13 @@ class Pool:
     __slots__ = ("members", "cumulative", "total", "debuts", "next_debut", "draws")
 
     def __init__(
-        self, members: list[int], weights: list[float], debuts: list[int] | None = None
+        self, members: np.ndarray, weights: np.ndarray, debuts: np.ndarray | None = None
     ) -> None:
-        self.members = members
-        self.cumulative = list(accumulate(weights))
-        self.total = self.cumulative[-1] if self.cumulative else 0.0
-        self.debuts = debuts or []
+        # Typed arrays hold 4 or 8 bytes an entry, a list of Python numbers 36.
+        self.members = _int_array(members)
+        self.cumulative = array("d", np.cumsum(weights, dtype=np.float64).tobytes())
+        self.total = self.cumulative[-1] if len(self.cumulative) else 0.0
+        self.debuts = _int_array(debuts if debuts is not None else np.zeros(0, dtype=np.int32))
         self.next_debut = 0
         self.draws = 0
 
@@ -132,8 +187,7 @@ class Artists:
     genre: np.ndarray
     one_off: np.ndarray
     weight: np.ndarray
-    names: list[str]
-    display: list[str]
+    names: NameTable
     members: tuple[np.ndarray, np.ndarray]
     groups: tuple[np.ndarray, np.ndarray]
     aliases: tuple[np.ndarray, np.ndarray]
@@ -155,8 +209,7 @@ class Labels:
     kind: np.ndarray
     genre: np.ndarray
     weight: np.ndarray
-    names: list[str]
-    display: list[str]
+    names: NameTable
     parent: np.ndarray
     sublabels: tuple[np.ndarray, np.ndarray]
     not_on_label: int
@@ -194,8 +247,8 @@ def build_artists(seed: int, count: int) -> Artists:
     weight = zipf_weights(family.astype(np.int64) * 64 + genre, order)
 
     name_array, display_array = names.artist_names(rng, is_group[~pseudo])
-    all_names = _merge_pseudo(ids, pseudo, name_array.to_pylist())
-    all_display = _merge_pseudo(ids, pseudo, display_array.to_pylist())
+    all_names = NameTable(_merge_pseudo(ids, pseudo, name_array.to_pylist()))
+    del name_array, display_array
 
     members = _group_members(rng, is_group, pseudo, genre, family)
     groups = csr(members[:, ::-1], n) if len(members) else csr(members, n)
@@ -209,7 +262,6 @@ def build_artists(seed: int, count: int) -> Artists:
         one_off=one_off,
         weight=weight,
         names=all_names,
-        display=all_display,
         members=csr(members, n),
         groups=groups,
         aliases=aliases,
@@ -291,10 +343,8 @@ def build_labels(seed: int, count: int) -> Labels:
     # Record labels are drawn by genre, companies by kind only.
     weight = zipf_weights(kind.astype(np.int64) * 64 + np.where(kind == LABEL, genre, 0), order)
 
-    name_array, display_array = names.label_names(rng, kind)
-    label_names = name_array.to_pylist()
-    label_display = display_array.to_pylist()
-    label_names[not_on_label] = label_display[not_on_label] = vocab.NOT_ON_LABEL_NAME
+    label_names = names.label_names(rng, kind)[0].to_pylist()
+    label_names[not_on_label] = vocab.NOT_ON_LABEL_NAME
 
     weight[retired] = 0.0
     weight[not_on_label] = 0.0
@@ -309,8 +359,7 @@ def build_labels(seed: int, count: int) -> Labels:
         kind=kind,
         genre=genre,
         weight=weight,
-        names=label_names,
-        display=label_display,
+        names=NameTable(label_names),
         parent=parent,
         sublabels=sublabels,
         not_on_label=not_on_label,
@@ -348,10 +397,10 @@ class World:
         self.artists = build_artists(seed, self.sizes.artists)
         self.labels = build_labels(seed, self.sizes.labels)
         self.words = names.Words()
-        self.artist_ids = self.artists.ids.tolist()
-        self.label_ids = self.labels.ids.tolist()
-        self.xml_names = [esc(name) for name in self.artists.names]
-        self.xml_label_names = [esc(name) for name in self.labels.names]
+        self.artist_ids = array("q", self.artists.ids.astype(np.int64).tobytes())
+        self.label_ids = array("q", self.labels.ids.astype(np.int64).tobytes())
+        self.xml_names = self.artists.names.xml
+        self.xml_label_names = self.labels.names.xml
         self.progress = 0
         self._build_artist_pools()
         self._build_label_pools()
@@ -365,12 +414,12 @@ class World:
         for fam in range(5):
             in_family = eligible & (a.family == fam)
             regular = np.flatnonzero(in_family & ~a.one_off)
-            self.family_pools.append(Pool(regular.tolist(), a.weight[regular].tolist()))
+            self.family_pools.append(Pool(regular, a.weight[regular]))
             pools = []
             for g in range(n_genres):
                 members = regular[a.genre[regular] == g]
                 debuts = np.flatnonzero(in_family & a.one_off & (a.genre == g))
-                pools.append(Pool(members.tolist(), a.weight[members].tolist(), debuts.tolist()))
+                pools.append(Pool(members, a.weight[members], debuts))
             self.genre_pools.append(pools)
 
     def _build_label_pools(self) -> None:
@@ -379,18 +428,18 @@ class World:
         self.label_pools: list[Pool] = []
         for kind in range(len(LABEL_KIND_SHARES)):
             members = np.flatnonzero(usable & (labels.kind == kind))
-            self.label_pools.append(Pool(members.tolist(), labels.weight[members].tolist()))
+            self.label_pools.append(Pool(members, labels.weight[members]))
         record_labels = np.flatnonzero(usable & (labels.kind == LABEL))
         self.genre_label_pools = []
         for g in range(len(vocab.GENRES)):
             members = record_labels[labels.genre[record_labels] == g]
-            self.genre_label_pools.append(Pool(members.tolist(), labels.weight[members].tolist()))
+            self.genre_label_pools.append(Pool(members, labels.weight[members]))
 
     def anv(self, rng: Rng, artist: int) -> str:
         """Return an escaped name variation of an artist for a credit's anv, or "" if none."""
         if self.artists.pseudo[artist]:
             return ""
-        variations = names.name_variations(self.artists.display[artist])
+        variations = names.name_variations(self.artists.names.display[artist])
         return esc(rng.pick(variations)) if variations else ""
 
     def pseudo(self, artist_id: int) -> int:
