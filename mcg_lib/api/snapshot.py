@@ -70,7 +70,7 @@ def read_signature(root: DataRoot, settings: ApiSettings) -> Signature:
     return tuple(parts)
 
 
-def load_state(settings: ApiSettings, *, cache_entries: int | None = None) -> SnapshotState:
+def load_state(settings: ApiSettings) -> SnapshotState:
     """Open and verify every served ruleset of the snapshot; raise McgError when one is unusable.
 
     The signature is read before and after the load. If the files changed
@@ -102,7 +102,7 @@ def load_state(settings: ApiSettings, *, cache_entries: int | None = None) -> Sn
         graphs=graphs,
         signature=before,
         loaded_at=time.time(),
-        cache=ResponseCache(cache_entries or settings.cache_entries),
+        cache=ResponseCache(settings.cache_entries),
     )
 
 
@@ -144,7 +144,7 @@ class SnapshotHolder:
 
         The first load blocks, so a worker that calls this before accepting
         connections never gets a request while it is still loading. A failed
-        load is logged, and the worker then answers 503 until the files change.
+        load is logged, and the worker then responds 503 until the files change.
         """
         self._check_and_log()
         self._thread = threading.Thread(target=self._watch, name="mcg-api-snapshot", daemon=True)

@@ -100,6 +100,13 @@ from mcg_lib.graph.search import DEFAULT_MAX_EXPANDED, DEFAULT_MAX_HOPS
     help="Path searches per worker that may wait for a thread; more get a 503 response.",
 )
 @click.option(
+    "--cache-entries",
+    default=20_000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Responses each worker keeps in memory (at most 64 MB of them); 0 turns the cache off.",
+)
+@click.option(
     "--reload-interval",
     default=2.0,
     show_default=True,
@@ -130,6 +137,7 @@ def command(
     shared_max_age: int,
     search_threads: int,
     max_queued: int,
+    cache_entries: int,
     reload_interval: float,
     set_current: bool,
 ) -> None:
@@ -170,6 +178,7 @@ def command(
         search_threads=search_threads,
         max_queued=max_queued,
         reload_interval=reload_interval,
+        cache_entries=cache_entries,
         log_level=logging.getLogger("mcg").getEffectiveLevel(),
     )
     serve(settings, host=host, port=port, workers=workers)
