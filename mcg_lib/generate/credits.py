@@ -20,7 +20,7 @@ OTHER_ROLES = Weighted(list(vocab.OTHER_ROLES))
 ROLE_COUNT = Weighted([(1, 78), (2, 18), (3, 4)])
 QUALIFIED = 0.18
 ANV_SHARE = 0.25
-UNLINKED_SHARE = 0.012
+UNLINKED_SHARE = 0.004
 # Dumps since 2024-12 still write <id>0</id> on a few unlinked credits.
 ZERO_ID_SHARE = 0.05
 

@@ -82,6 +82,17 @@ STUDIO_CREDITS = {
     CLASSICAL: (1, 3),
     BOX: (1, 4),
 }
+# Share of releases without release-level credits: 41 % of the 2020 sample's
+# releases have an empty <extraartists/>, most of them singles and compilations.
+NO_RELEASE_CREDITS = {
+    SINGLE: 0.55,
+    EP: 0.45,
+    ALBUM: 0.2,
+    COMPILATION: 0.45,
+    MIX: 0.5,
+    CLASSICAL: 0.2,
+    BOX: 0.1,
+}
 IDENTIFIER_DESCRIPTIONS = (
     "Text",
     "Scanned",
@@ -217,7 +228,7 @@ class ReleaseBuilder:
         world, rng, era = self.world, self.rng, self.era
         parts = [tracklist_xml(world, era, rng, draft.tracks)]
         parts.append(era.container("identifiers", self._identifiers_xml(draft.labels)))
-        if rng.chance(0.35):
+        if rng.chance(0.45):
             titles = [t.title for t in draft.tracks]
             parts.append(self.text.videos(rng, era, _lead_name(world, draft.main), titles))
         parts.append(era.container("companies", self._companies_xml(draft.labels)))
@@ -423,6 +434,8 @@ class ReleaseBuilder:
         world, rng = self.world, self.rng
         kind, genre = core.kind, core.genre
         credits: list[Credit] = []
+        if rng.chance(NO_RELEASE_CREDITS[kind]):
+            return credits
         low, high = STUDIO_CREDITS[kind]
         for _ in range(rng.between(low, high)):
             ranges = track_ranges(rng, playable) if rng.chance(0.15) else ""
