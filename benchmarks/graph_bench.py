@@ -73,7 +73,7 @@ def write_catalog(args: argparse.Namespace) -> float:
 
 
 def run_queries(args: argparse.Namespace) -> dict:
-    """Answer random pairs in this process and report latency, RSS and the baselines."""
+    """Search random pairs in this process and report latency, RSS and the baselines."""
     import numpy as np
     import psutil
 

@@ -160,7 +160,7 @@ def test_unknown_artist_id(scene_graph):
 
 
 def test_searches_do_not_leak_marks(scene_graph):
-    # Many queries on one scratch must give the answers of fresh ones.
+    # Many queries on one scratch must return the chains of fresh ones.
     first = [result_ids(find_path(scene_graph, a, b)) for a, b in [(10, 13), (11, 15), (20, 14)]]
     for _ in range(20):
         find_path(scene_graph, 13, 14)
