@@ -26,6 +26,8 @@ KIND_MEMBERSHIP = 1
 
 # Unlinked credits kept by a ruleset with drop_unlinked = false get a negative
 # id derived from their name; 2**52 keeps the ids exact in JavaScript numbers.
+# NOTE: the id comes from DuckDB's hash(), which DuckDB does not promise to
+# keep across versions, so such ids may change when DuckDB is upgraded.
 _UNLINKED_ID_RANGE = 2**52
 
 
