@@ -95,7 +95,8 @@ def only_parameters(*names: str):
     """Return a dependency that rejects unknown and repeated query parameters."""
     allowed = ", ".join(names) if names else "no parameters"
 
-    def check(request: Request) -> None:
+    # A coroutine, so FastAPI runs it on the event loop instead of a thread.
+    async def check(request: Request) -> None:
         seen: dict[str, int] = {}
         for name, _ in request.query_params.multi_items():
             seen[name] = seen.get(name, 0) + 1
@@ -234,6 +235,9 @@ def build_router(settings: ApiSettings, holder: SnapshotHolder, searches: Search
         dependencies=[Depends(only_parameters("q", "limit", "ruleset"))],
         summary="Artists whose name starts with the given text, for autocomplete",
     )
+    # Search and neighbours are plain functions, which FastAPI runs on its thread
+    # pool: their cost grows with the data (a one-letter prefix spans many names,
+    # a prolific artist has thousands of releases), so they must not block the loop.
     def search_artists(request: Request, query: Annotated[SearchQuery, Query()]) -> Response:
         text = query.q.strip()
         fields = request_fields(request.scope)
@@ -263,7 +267,7 @@ def build_router(settings: ApiSettings, holder: SnapshotHolder, searches: Search
         dependencies=[Depends(only_parameters("ruleset"))],
         summary="One artist: summary and number of releases",
     )
-    def get_artist(
+    async def get_artist(
         request: Request, artist_id: ArtistIdPath, query: Annotated[ArtistQuery, Query()]
     ) -> Response:
         request_fields(request.scope).update({"ruleset": query.ruleset, "id": artist_id})
@@ -303,7 +307,7 @@ def build_router(settings: ApiSettings, holder: SnapshotHolder, searches: Search
         dependencies=[Depends(only_parameters())],
         summary="The process is alive",
     )
-    def healthz() -> Response:
+    async def healthz() -> Response:
         return json_response(encode({"status": "ok"}))
 
     @router.get(
@@ -313,7 +317,7 @@ def build_router(settings: ApiSettings, holder: SnapshotHolder, searches: Search
         dependencies=[Depends(only_parameters())],
         summary="A snapshot is loaded and verified",
     )
-    def readyz() -> Response:
+    async def readyz() -> Response:
         state = holder.current
         if state is None:
             detail = (
