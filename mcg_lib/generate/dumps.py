@@ -34,8 +34,8 @@ log = get_logger(__name__)
 KINDS = ("artists", "labels", "masters", "releases")
 DEFAULT_RELEASES = 20_000
 DEFAULT_ERA = "2025"
-# isal's level 2 compresses about ten times faster than zlib's default and
-# still gives a standard gzip stream.
+# isal's level 2 compressed about ten times faster than zlib's level 6 in a
+# measurement on the development container, and still gives a standard gzip stream.
 GZIP_LEVEL = 2
 _BLOCK_CHARS = 1 << 20
 
