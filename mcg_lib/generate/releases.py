@@ -120,7 +120,7 @@ CREW_REUSE = {
 
 @dataclass(slots=True)
 class Draft:
-    """What is decided about a release before its XML is written."""
+    """The decisions about a release that are made before its XML is written."""
 
     index: int
     master: int

@@ -247,8 +247,8 @@ class Text:
             genre = vocab.GENRES[labels.genre[label]][0]
             lines = [f"{genre} label founded in {founded}."]
         else:
-            what = COMPANY_PROFILES[int(labels.kind[label])]
-            lines = [f"{what} in {rng.pick(vocab.CITIES)}, active since {founded}."]
+            company = COMPANY_PROFILES[int(labels.kind[label])]
+            lines = [f"{company} in {rng.pick(vocab.CITIES)}, active since {founded}."]
         if labels.parent[label] >= 0:
             lines.append(f"A [l={labels.names.display[labels.parent[label]]}] company.")
         if rng.chance(0.3):
