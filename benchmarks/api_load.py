@@ -11,7 +11,7 @@ of every latency; the figures include the CPU time per request of both.
 For 1, 10 and 50 concurrent clients it measures requests per second and
 p50/p95/p99 latency of /v1/path for
 
-- uncached pairs: every request asks for a pair no earlier request asked for,
+- uncached pairs: no request repeats a pair that an earlier request used,
   so each one runs a search;
 - cached pairs: a small set of pairs asked once beforehand and then again,
   answered from the server's in-process cache.

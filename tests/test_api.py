@@ -617,7 +617,7 @@ def test_search_pool_sheds_load():
 
 
 def test_every_worker_ready_before_serving(sample_root, artist_ids, tmp_path):
-    """Each worker loads the snapshot before it accepts connections, so none answers 503."""
+    """Each worker loads the snapshot before it accepts connections, so none responds 503."""
     arguments = ["--snapshot", SNAPSHOT, "--workers", "2", "--rate-limit", "0"]
     with ApiProcess(sample_root.root, arguments, tmp_path / "workers.log") as server:
         url = f"{server.base_url}/v1/artists/{artist_ids['popular'][0]}"

@@ -3,7 +3,7 @@
 Each worker process keeps one ``SnapshotState`` at a time and a thread that
 checks the graph folders every few seconds. A change (``graph/current``
 pointing elsewhere, or a graph republished in place) makes the thread load
-and verify the new graphs while the old ones keep serving; then one
+and verify the new graphs while the old ones keep serving. Then one
 assignment swaps them. Requests that started on the old state finish on it.
 The arrays are memory-mapped, so every worker shares the same page cache.
 """

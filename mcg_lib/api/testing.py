@@ -3,7 +3,7 @@
 ``ApiProcess`` runs ``mcg api`` as a child process, as production does.
 ``ThreadedServer`` runs uvicorn in a thread of the calling process, which
 allows settings the command line does not offer, such as a zero timeout.
-Both listen on 127.0.0.1 only and wait until /readyz answers 200.
+Both listen on 127.0.0.1 only and wait until /readyz returns 200.
 """
 
 from __future__ import annotations
