@@ -748,6 +748,25 @@ def test_switch_current_without_downtime(sample_root, artist_ids, tmp_path):
     assert f"replacing {SNAPSHOT}" in log
 
 
+def test_api_command_errors(tmp_path):
+    root = tmp_path / "empty"
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["--data-root", str(root), "api", "--snapshot", "20150101"])
+    assert missing.exit_code == 3
+    assert "mcg graph --snapshot 20150101" in missing.output
+    no_link = runner.invoke(cli, ["--data-root", str(root), "api", "--snapshot", "current"])
+    assert no_link.exit_code == 3
+    assert "--set-current" in no_link.output
+
+
+def test_api_command_rejects_bad_origin(sample_root):
+    arguments = ["--data-root", str(sample_root.root), "api", "--snapshot", SNAPSHOT]
+    for origin in ("ftp://x.example", "https://x.example/path", "x.example"):
+        result = CliRunner().invoke(cli, [*arguments, "--origin", origin])
+        assert result.exit_code == 2, origin
+        assert "invalid origin" in result.output
+
+
 def test_broken_snapshot_keeps_old_one_serving(sample_root, tmp_path):
     import shutil
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 
-from mcg_lib.api.settings import SETTINGS_ENV, ApiSettings
+from mcg_lib.api.settings import FOLLOW_CURRENT, SETTINGS_ENV, ApiSettings
 from mcg_lib.errors import ConfigError, NotFoundError
 from mcg_lib.graph.layout import MANIFEST_FILE
 from mcg_lib.log import get_logger
@@ -36,6 +36,11 @@ def choose_rulesets(root: DataRoot, snapshot: str, names: str) -> tuple[str, ...
             if folder.is_dir()
             else []
         )
+        if not built and snapshot == FOLLOW_CURRENT:
+            raise NotFoundError(
+                f"no graph/current link to a built snapshot under {root.root}",
+                hint="point it at one with 'mcg api --snapshot S --set-current'",
+            )
         if not built:
             raise NotFoundError(
                 f"no graph of snapshot {snapshot} under {root.root}",
