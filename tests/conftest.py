@@ -10,7 +10,6 @@ import pytest
 from mcg_lib.paths import DataRoot
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLES = Path(os.environ.get("MCG_SAMPLES_DIR", REPO.parent / "shared" / "discogs-samples"))
 
 
@@ -26,11 +25,3 @@ def samples_dir() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"real Discogs samples not found at {SAMPLES}; set MCG_SAMPLES_DIR to run these tests")
     return SAMPLES
-
-
-def fixture_path(name: str) -> Path:
-    """Return the path of a small hand-written fixture under tests/fixtures/."""
-    path = FIXTURES / name
-    if not path.exists():
-        raise FileNotFoundError(f"test fixture {path} is missing")
-    return path

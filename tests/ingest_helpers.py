@@ -35,3 +35,14 @@ def ingest_xml(tmp_path: Path, kind: str, xml: bytes | str, *, gz: bool = True,
     out = tmp_path / "curated"
     stats = ingest_dump(kind, source, out, workers=workers)
     return {table: read_table(out, table) for table in TABLES_BY_KIND[kind]}, stats
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def fixture_path(name: str) -> Path:
+    """Return the path of a small hand-written fixture under tests/fixtures/."""
+    path = FIXTURES / name
+    if not path.exists():
+        raise FileNotFoundError(f"test fixture {path} is missing")
+    return path

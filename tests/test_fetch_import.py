@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import fixture_path
+from ingest_helpers import fixture_path
 from lxml import etree
 
 from mcg_lib.cli import cli
