@@ -145,7 +145,7 @@ def describe_validation_error(item: dict[str, Any]) -> str:
         "less_than_equal": f"must be at most {context.get('le')}",
         "string_too_short": "must not be empty",
         "string_too_long": f"must be at most {context.get('max_length')} characters",
-        "string_pattern_mismatch": "must not contain control characters",
+        "string_pattern_mismatch": "must contain a visible character and no control characters",
         "literal_error": f"must be one of {context.get('expected')}",
         "int_parsing": "must be a whole number written with the digits 0-9",
         "int_type": "must be a whole number written with the digits 0-9",

@@ -51,7 +51,9 @@ OFFSET_MAX = 1_000_000
 QUERY_LENGTH_MAX = 100
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
-_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+# At least one character that is not white space, and no control characters,
+# so that the OpenAPI document rejects blank text as the endpoint does.
+_SEARCH_TEXT = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 
 
 def _plain_integer(value: Any) -> Any:
@@ -136,7 +138,7 @@ def build_router(settings: ApiSettings, holder: SnapshotHolder, searches: Search
         q: str = Field(
             min_length=1,
             max_length=QUERY_LENGTH_MAX,
-            pattern=_CONTROL_CHARACTERS,
+            pattern=_SEARCH_TEXT,
             description="start of an artist's name, any case",
             examples=["autechre"],
         )
