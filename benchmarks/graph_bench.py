@@ -215,10 +215,10 @@ def main() -> None:
     )
     report["graph"] = {
         "seconds": round(build.seconds, 1),
-        "peak_rss_mb": round(build.peak_rss_mb),
+        "peak_pss_mb": round(build.peak_mb),
         **manifest["counts"],
     }
-    print(f"graph build: {build.seconds:.1f} s, {build.peak_rss_mb:.0f} MB peak", flush=True)
+    print(f"graph build: {build.seconds:.1f} s, {build.peak_mb:.0f} MB peak", flush=True)
 
     query_command = [
         sys.executable,
@@ -252,7 +252,7 @@ def main() -> None:
     report["precompute"] = {
         "top": args.top,
         "seconds": round(precompute.seconds, 1),
-        "peak_rss_mb": round(precompute.peak_rss_mb),
+        "peak_pss_mb": round(precompute.peak_mb),
         "step_seconds": answers["seconds"],
         "size": answers["size"],
         "hops": answers["analytics"]["popular_core"]["hops"],
@@ -274,7 +274,7 @@ def print_table(report: dict) -> None:
     print(
         f"| graph | {graph['artists']:,} artists, {graph['releases']:,} releases, {graph['edges']:,} edges |"
     )
-    print(f"| build | {graph['seconds']} s, {graph['peak_rss_mb']:,} MB peak |")
+    print(f"| build | {graph['seconds']} s, {graph['peak_pss_mb']:,} MB peak |")
     print(
         f"| query p50 / p95 / max | {queries['p50_ms']} / {queries['p95_ms']} / {queries['max_ms']} ms, "
         f"{queries['rss_mb']} MB RSS |"
@@ -286,7 +286,7 @@ def print_table(report: dict) -> None:
         f"| rustworkx dijkstra, target | {rx_s} s a pair ({rx_s * 1000 / queries['p50_ms']:,.0f}x p50) |"
     )
     print(
-        f"| precompute top {precompute['top']} | {precompute['seconds']} s, {precompute['peak_rss_mb']:,} MB peak |"
+        f"| precompute top {precompute['top']} | {precompute['seconds']} s, {precompute['peak_pss_mb']:,} MB peak |"
     )
 
 

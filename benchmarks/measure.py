@@ -1,4 +1,10 @@
-"""Measure a command: wall time and the peak resident memory of its whole process tree."""
+"""Measure a command: wall time and the peak memory of its whole process tree.
+
+Memory is the sum of the processes' proportional set sizes (PSS): a page
+shared by several processes, such as the libraries a forked worker shares
+with its parent, counts once in all, where a sum of RSS would count it once
+per process.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +17,16 @@ from pathlib import Path
 
 import psutil
 
-SAMPLE_SECONDS = 0.02
+SAMPLE_SECONDS = 0.1
 
 
 @dataclass
 class Measurement:
-    """Wall time in seconds and peak RSS of the process tree in MB."""
+    """Wall time in seconds and peak PSS of the process tree in MB."""
 
     name: str
     seconds: float
-    peak_rss_mb: float
+    peak_mb: float
     returncode: int
 
 
@@ -32,15 +38,15 @@ def _tree_rss(process: psutil.Process) -> int:
         return 0
     for proc in processes:
         try:
-            total += proc.memory_info().rss
-        except psutil.NoSuchProcess:
+            total += proc.memory_full_info().pss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             pass
     return total
 
 
 def measure(name: str, command: list[str], *, cwd: Path | None = None, env: dict | None = None,
             quiet: bool = True) -> Measurement:
-    """Run ``command`` to completion, sampling the RSS of it and its children every 20 ms."""
+    """Run ``command`` to completion, sampling the PSS of it and its children every 100 ms."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, env=env,

@@ -100,14 +100,16 @@ def _parse_xml(data: bytes, kind: str, path: str, line: int):
     document = b"<batch>" + data + b"</batch>"
     try:
         return etree.fromstring(document, _PARSER), 0, 0
-    except etree.XMLSyntaxError as first_error:
-        cleaned, removed, replaced = sanitize(data)
-        if removed or replaced:
-            try:
-                return etree.fromstring(b"<batch>" + cleaned + b"</batch>", _PARSER), removed, replaced
-            except etree.XMLSyntaxError as error:
-                first_error = error
-        raise _syntax_error(first_error, data, kind, path, line) from None
+    except etree.XMLSyntaxError as error:
+        failure = error
+
+    cleaned, removed, replaced = sanitize(data)
+    if removed or replaced:
+        try:
+            return etree.fromstring(b"<batch>" + cleaned + b"</batch>", _PARSER), removed, replaced
+        except etree.XMLSyntaxError as error:
+            failure = error
+    raise _syntax_error(failure, data, kind, path, line) from None
 
 
 def sanitize(data: bytes) -> tuple[bytes, int, int]:

@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - isal is a declared dependency
     _gzip = gzip
 
 GZIP_MAGIC = b"\x1f\x8b"
-BLOCK_SIZE = 1 << 21
+BLOCK_SIZE = 1 << 20
 # A record larger than this (the largest real releases are well under 1 MB)
 # means the file does not start records at line starts.
 MAX_PENDING = 64 << 20

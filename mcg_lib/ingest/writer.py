@@ -12,6 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 ROW_GROUP_ROWS = 131_072
+# Rows are also flushed when the pending ones reach this size, so that a
+# table of long texts (release notes, profiles) does not hold 131,072 rows of
+# them in memory. Flushing depends only on the data, so output stays the same.
+ROW_GROUP_BYTES = 4 << 20
 COMPRESSION = "zstd"
 
 
@@ -33,14 +37,16 @@ class TableWriter:
         self._writer: pq.ParquetWriter | None = None
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
+        self._pending_bytes = 0
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows == 0:
             return
         self._pending.append(table)
         self._pending_rows += table.num_rows
+        self._pending_bytes += table.nbytes
         self.rows += table.num_rows
-        if self._pending_rows >= ROW_GROUP_ROWS:
+        if self._pending_rows >= ROW_GROUP_ROWS or self._pending_bytes >= ROW_GROUP_BYTES:
             self._flush()
 
     def next_part(self) -> None:
@@ -64,6 +70,7 @@ class TableWriter:
         data = pa.concat_tables(self._pending).combine_chunks()
         self._pending = []
         self._pending_rows = 0
+        self._pending_bytes = 0
         if self._writer is None:
             self._writer = pq.ParquetWriter(
                 self.folder / part_name(self.part), self.schema, compression=COMPRESSION
