@@ -11,6 +11,9 @@ Baselines:
   limit of a Python XML pass;
 - discogskit ``convert`` to Parquet (one parse worker, and its default), a
   converter people use today.
+
+The baselines and every one-worker run are pinned to one core with taskset,
+so "one worker" means one core for all of that run's processes.
 """
 
 from __future__ import annotations
@@ -48,19 +51,15 @@ with gzip.open(sys.argv[1], "rb") as f:
 """
 
 
-def prepare(releases: int) -> tuple[Path, Path]:
-    """Generate the dump once (cached) and import it into a data root; return (dump, data root)."""
+def prepare(releases: int) -> Path:
+    """Generate the releases dump once and keep it for later runs; return its path."""
     from mcg_lib.generate.dumps import write_dumps
-    from mcg_lib.pipeline import run_stage
 
     source = OUT / f"dumps-{releases}"
     dump = source / f"discogs_{SNAPSHOT}_releases.xml.gz"
     if not dump.is_file():
         write_dumps(source, SNAPSHOT, releases=releases, seed=7)
-    data_root = OUT / "data"
-    if not (data_root / "raw" / SNAPSHOT).is_dir():
-        run_stage("fetch", snapshot=SNAPSHOT, data_root=data_root, raw_dir=str(source))
-    return dump, data_root
+    return dump
 
 
 def xml_size(dump: Path) -> int:
@@ -73,7 +72,7 @@ def xml_size(dump: Path) -> int:
     return total
 
 
-def ingest_command(data_root: Path, workers: int) -> list[str]:
+def ingest_command(workers: int) -> list[str]:
     code = (
         "from mcg_lib.ingest.runner import ingest_dump; import sys; from pathlib import Path; "
         f"ingest_dump('releases', Path(sys.argv[1]), Path(sys.argv[2]), workers={workers})"
@@ -81,8 +80,14 @@ def ingest_command(data_root: Path, workers: int) -> list[str]:
     return python_command(code)
 
 
+def one_core(command: list[str]) -> list[str]:
+    """Pin a command and its children to the first core, where taskset exists."""
+    taskset = shutil.which("taskset")
+    return [taskset, "-c", "0", *command] if taskset else command
+
+
 def run(releases: int) -> dict:
-    dump, data_root = prepare(releases)
+    dump = prepare(releases)
     size = xml_size(dump)
     records = releases
     env = {**os.environ, "MCG_NO_PROGRESS": "1"}
@@ -90,12 +95,15 @@ def run(releases: int) -> dict:
     results: list[Measurement] = []
 
     for module in ("gzip", "zlib_ng.gzip_ng", "isal.igzip"):
-        results.append(measure(f"decompress ({module})", [*python_command(DECOMPRESS.format(module=module)), str(dump)]))
-    results.append(measure("lxml iterparse count (baseline)", [*python_command(COUNT), str(dump)]))
+        command = [*python_command(DECOMPRESS.format(module=module)), str(dump)]
+        results.append(measure(f"decompress ({module})", one_core(command)))
+    results.append(measure("lxml iterparse count (baseline)", one_core([*python_command(COUNT), str(dump)])))
 
     for workers in (1, 2):
         shutil.rmtree(out, ignore_errors=True)
-        results.append(measure(f"mcg ingest, {workers} worker(s)", [*ingest_command(data_root, workers), str(dump), str(out)], env=env))
+        command = [*ingest_command(workers), str(dump), str(out)]
+        name = "mcg ingest, 1 worker, 1 core" if workers == 1 else "mcg ingest, 2 workers"
+        results.append(measure(name, one_core(command) if workers == 1 else command, env=env))
 
     discogskit = shutil.which("discogskit", path=str(Path(sys.executable).parent))
     if discogskit:
@@ -105,11 +113,10 @@ def run(releases: int) -> dict:
         link = staged / "discogs_20260101_releases.xml.gz"
         if not link.exists():
             os.link(dump, link)
-        for label, extra in (("1 parse worker", ["--parse-workers", "1"]), ("its defaults", [])):
+        for label, extra in (("1 parse worker, 1 core", ["--parse-workers", "1"]), ("its defaults", [])):
             shutil.rmtree(out, ignore_errors=True)
-            results.append(measure(f"discogskit convert, {label}",
-                                   [discogskit, "convert", str(link), "--output", str(out), "--overwrite",
-                                    "--no-progress", *extra], env=env))
+            command = [discogskit, "convert", str(link), "--output", str(out), "--overwrite", "--no-progress", *extra]
+            results.append(measure(f"discogskit convert, {label}", one_core(command) if extra else command, env=env))
 
     return report(results, size, records)
 

@@ -22,6 +22,13 @@ log = get_logger(__name__)
 # manageable size (a few hundred MB of Parquet at most) at full scale.
 PART_XML_BYTES = 1 << 30
 
+# Files up to this size (as stored, often gzipped) are parsed in the calling
+# process: starting a worker costs more than it saves on them. Larger files
+# are parsed in worker processes even with one worker, because parsing and
+# writing in one process ran about 25 % slower, even pinned to one core
+# (see docs/benchmarks.md).
+IN_PROCESS_MAX_BYTES = 4 << 20
+
 
 @dataclass
 class DumpStats:
@@ -85,7 +92,10 @@ class DumpStats:
 
 
 def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first_part: int = 0) -> DumpStats:
-    """Stream one dump file into Parquet tables under ``out_dir``."""
+    """Stream one dump file into Parquet tables under ``out_dir``.
+
+    ``workers`` is the number of parsing processes; 0 parses in this process.
+    """
     started = time.monotonic()
     stats = DumpStats(kind=kind, source=Path(path).name)
     writers = {table: TableWriter(out_dir, table, SCHEMAS[table], first_part) for table in TABLES_BY_KIND[kind]}
@@ -96,7 +106,8 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
         splitter = RecordSplitter(stream, RECORD_TAG[kind], path)
         bar = progress(total=reader.size, unit="B", unit_scale=True, desc=f"ingest {kind}")
         part_start = 0
-        for result, batch_end in _parse_all(kind, splitter, str(path), workers):
+        in_process = workers == 0 or reader.size <= IN_PROCESS_MAX_BYTES
+        for result, batch_end in _parse_all(kind, splitter, str(path), 0 if in_process else workers):
             stats.add(result)
             for table, data in result.tables.items():
                 writers[table].write(data)
@@ -119,8 +130,8 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
 
 
 def _parse_all(kind: str, batches: Iterable[Batch], path: str, workers: int) -> Iterator[tuple[BatchResult, int]]:
-    """Yield (result, end offset) for each batch, in input order."""
-    if workers <= 1:
+    """Yield (result, end offset) for each batch, in input order; 0 workers parses in this process."""
+    if workers == 0:
         for batch in batches:
             yield parse_batch(kind, batch.data, index=batch.index, path=path, line=batch.line), _end(batch)
         return
