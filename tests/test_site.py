@@ -358,3 +358,17 @@ def test_serve_command_prints_url(month):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_rebuild_is_byte_identical(month):
+    def contents() -> dict[str, bytes]:
+        return {
+            str(path.relative_to(month.site)): path.read_bytes()
+            for path in sorted(month.site.rglob("*"))
+            if path.is_file() and path.name != "build.json"
+        }
+
+    before = contents()
+    run_site(month.root, month.snapshot, force=True, research=False)
+
+    assert contents() == before

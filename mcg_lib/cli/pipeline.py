@@ -25,13 +25,15 @@ def group() -> None:
 @click.option("--top", type=click.IntRange(2, 100_000), help="Popular artists to precompute chains among.")
 @click.option("--days", type=click.IntRange(1, 5000), help="Days of daily puzzles to schedule.")
 @click.option("--start-date", help="First day of the puzzle schedule, YYYY-MM-DD.")
+@click.option("--research/--no-research", default=None,
+              help="Publish the research notebooks as pages of the site [default: yes].")
 @click.option("--force", "force", multiple=True, metavar="STAGE",
               help="Rerun this stage even if its outputs are current (repeatable; 'all' for every stage).")
 @click.option("--only", multiple=True, metavar="STAGE", help="Run only this stage (repeatable).")
 @click.pass_context
 def run(ctx: click.Context, snapshot: str, raw_dir: str | None, series: str | None, base_url: str | None,
         rulesets: str | None, workers: int | None, top: int | None, days: int | None,
-        start_date: str | None, force: tuple[str, ...], only: tuple[str, ...]) -> None:
+        start_date: str | None, research: bool | None, force: tuple[str, ...], only: tuple[str, ...]) -> None:
     """Run every stage notebook for SNAPSHOT with papermill, skipping current ones.
 
     Executed notebooks are kept under runs/SNAPSHOT/<run id>/ as the record of the run.
@@ -50,6 +52,7 @@ def run(ctx: click.Context, snapshot: str, raw_dir: str | None, series: str | No
         "top": top,
         "days": days,
         "start_date": start_date,
+        "research": research,
     }
     names = [r.strip() for r in rulesets.split(",")] if rulesets else None
     plan = plan_pipeline(snapshot, data_root(ctx), rulesets=names, overrides=overrides,

@@ -14,9 +14,11 @@ from mcg_lib.cli.options import data_root, force_option, snapshot_option
     default="",
     help="Comma-separated rulesets to include [default: every ruleset exported for the snapshot].",
 )
+@click.option("--research/--no-research", default=True, show_default=True,
+              help="Execute the research notebooks and publish them as pages.")
 @force_option
 @click.pass_context
-def command(ctx: click.Context, snapshot: str, rulesets: str, force: bool) -> None:
+def command(ctx: click.Context, snapshot: str, rulesets: str, research: bool, force: bool) -> None:
     """Render site_templates/ into exports/<snapshot>/site/, ready for a static host.
 
     The site copies in the exported data of each ruleset (hard links where
@@ -35,7 +37,7 @@ def command(ctx: click.Context, snapshot: str, rulesets: str, force: bool) -> No
 
     root = data_root(ctx)
     manifest = run_stage(
-        "site", snapshot=snapshot, data_root=root.root, force=force, rulesets=rulesets
+        "site", snapshot=snapshot, data_root=root.root, force=force, rulesets=rulesets, research=research
     )
     summary = manifest["summary"]
     click.echo(

@@ -141,7 +141,6 @@ def page_context(
         "built_at": built_at,
         "config": {
             "snapshot": snapshot,
-            "built": built_at,
             "api": api_url,
             "defaultRuleset": "all-credits" if "all-credits" in rulesets else rulesets[0],
             "rulesets": [{"name": r["name"], "description": r["description"]} for r in described],
