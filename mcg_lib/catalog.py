@@ -22,25 +22,29 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def create_views(con: duckdb.DuckDBPyConnection, curated: Path) -> list[str]:
-    """Create a view per catalog table over ``curated/<table>/*.parquet``; return the names.
+def create_view(con: duckdb.DuckDBPyConnection, curated: Path, table: str) -> int:
+    """Create a view of one catalog table over ``curated/<table>/*.parquet``; return its file count.
 
     A table with no files (a dump kind missing from the month) becomes an empty
     view with the catalog's columns, so queries never have to test for it.
     """
-    names = []
-    for table, schema in SCHEMAS.items():
-        files = sorted(str(p) for p in (curated / table).glob("*.parquet"))
-        if files:
-            listing = ", ".join(_quote(f) for f in files)
-            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{listing}])")
-        else:
-            columns = ", ".join(
-                f"CAST(NULL AS {_duckdb_type(field.type)}) AS \"{field.name}\"" for field in schema
-            )
-            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT {columns} WHERE false")
-        names.append(table)
-    return names
+    files = sorted(str(p) for p in (curated / table).glob("*.parquet"))
+    if files:
+        listing = ", ".join(_quote(f) for f in files)
+        con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{listing}])")
+    else:
+        columns = ", ".join(
+            f'CAST(NULL AS {_duckdb_type(field.type)}) AS "{field.name}"' for field in SCHEMAS[table]
+        )
+        con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT {columns} WHERE false")
+    return len(files)
+
+
+def create_views(con: duckdb.DuckDBPyConnection, curated: Path) -> list[str]:
+    """Create a view per catalog table (see ``create_view``); return the table names."""
+    for table in SCHEMAS:
+        create_view(con, curated, table)
+    return list(SCHEMAS)
 
 
 def _duckdb_type(arrow_type) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 
 from mcg_lib.api.settings import FOLLOW_CURRENT, SETTINGS_ENV, ApiSettings
 from mcg_lib.errors import ConfigError, NotFoundError
 from mcg_lib.graph.layout import MANIFEST_FILE
+from mcg_lib.hosts import is_loopback
 from mcg_lib.log import get_logger
 from mcg_lib.paths import DataRoot, check_ruleset_name
 
@@ -61,7 +61,7 @@ def serve(settings: ApiSettings, *, host: str, port: int, workers: int) -> None:
     """
     import uvicorn
 
-    if not _is_loopback(host):
+    if not is_loopback(host):
         log.warning(
             "listening on %s: the API trusts the CF-Connecting-IP header for rate limits, "
             "so only the Cloudflare Tunnel may reach this address",
@@ -81,12 +81,3 @@ def serve(settings: ApiSettings, *, host: str, port: int, workers: int) -> None:
         timeout_graceful_shutdown=10,
         log_level="warning" if settings.log_level > 20 else "info",
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

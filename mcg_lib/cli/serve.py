@@ -56,7 +56,8 @@ def command(ctx: click.Context, snapshot: str | None, host: str, port: int, base
       mcg serve
       mcg serve --snapshot demo --port 8081 --base-path /mcg/
     """
-    from mcg_lib.site.server import is_loopback, make_server, server_url
+    from mcg_lib.hosts import is_loopback
+    from mcg_lib.site.server import make_server, server_url
     from mcg_lib.site.stage import site_dir
 
     root = data_root(ctx)

@@ -8,8 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from mcg_lib.errors import PublishError
-from mcg_lib.export.layout import MAX_FILE_BYTES, MAX_SHARDS, TARGET_SHARD_BYTES
+from mcg_lib.export.layout import MAX_SHARDS, TARGET_SHARD_BYTES
+from mcg_lib.precompute.answers import write_payload
 
 
 def dump_json(data: Any) -> bytes:
@@ -27,16 +27,10 @@ def write_bytes(folder: Path, relative: str, payload: bytes) -> int:
 
     Raises PublishError past the static host's per-file limit.
     """
-    if len(payload) > MAX_FILE_BYTES:
-        raise PublishError(
-            f"{relative} would be {len(payload):,} bytes, "
-            f"over the {MAX_FILE_BYTES:,}-byte file limit",
-            hint="lower the caps in mcg_lib/export/layout.py or precompute fewer artists (--top)",
-        )
-    path = folder / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(payload)
-    return len(payload)
+    return write_payload(
+        folder, relative, payload,
+        hint="lower the caps in mcg_lib/export/layout.py or precompute fewer artists (--top)",
+    )
 
 
 def write_json(folder: Path, relative: str, data: Any) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mcg_lib.errors import NotFoundError
+from mcg_lib.ingest.schema import KINDS, RECORD_TAG
 from mcg_lib.paths import DataRoot
 from mcg_lib.publish import read_json
 
@@ -21,10 +22,8 @@ try:
 except ImportError:  # isal may lack a wheel for some platforms
     _fast_gzip = None
 
-KINDS = ("artists", "labels", "masters", "releases")
-
 # The record element of each dump: its root is the plural, each record the singular.
-RECORD_TAGS = {"artists": "artist", "labels": "label", "masters": "master", "releases": "release"}
+RECORD_TAGS = RECORD_TAG
 
 GZIP_MAGIC = b"\x1f\x8b"
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
+from mcg_lib.catalog import create_view
 from mcg_lib.errors import NotFoundError
-from mcg_lib.ingest.schema import SCHEMAS
 from mcg_lib.paths import DataRoot
 
 # Tables without which no graph can be built; the others may be empty or
@@ -32,26 +31,10 @@ def register_catalog(
     curated = root.require_curated(snapshot)
     files_per_table = {}
     for table in REQUIRED_TABLES + OPTIONAL_TABLES:
-        files = parquet_files(curated / table)
-        files_per_table[table] = len(files)
-        if files:
-            listing = ", ".join(_quote(f) for f in files)
-            con.execute(
-                f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{listing}])"
-            )
-            continue
-
-        if table in REQUIRED_TABLES:
+        if table in REQUIRED_TABLES and not parquet_files(curated / table):
             raise NotFoundError(
-                f"table {table} of snapshot {snapshot} has no Parquet files "
-                f"under {curated / table}",
+                f"table {table} of snapshot {snapshot} has no Parquet files under {curated / table}",
                 hint=f"rerun 'mcg ingest --snapshot {snapshot}'",
             )
-        empty = pa.table({f.name: pa.array([], type=f.type) for f in SCHEMAS[table]})
-        con.register(f"_empty_{table}", empty)
-        con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM _empty_{table}")
+        files_per_table[table] = create_view(con, curated, table)
     return files_per_table
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

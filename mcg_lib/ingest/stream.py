@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mcg_lib.errors import InputError
+from mcg_lib.fetch.layout import GZIP_MAGIC, open_dump
 
 try:  # ISA-L's gzip is about three times faster than zlib's and reads the same files.
     from isal import igzip as _gzip
 except ImportError:  # pragma: no cover - isal is a declared dependency
     _gzip = gzip
 
-GZIP_MAGIC = b"\x1f\x8b"
 BLOCK_SIZE = 1 << 20
 # A record larger than this (the largest real releases are well under 1 MB)
 # means the file does not start records at line starts.
@@ -35,16 +35,6 @@ _PROLOG_RE = re.compile(
     rb"\A(?:\xef\xbb\xbf)?(?:\s+|<\?xml[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<([A-Za-z_][\w.-]*)",
     re.S,
 )
-
-
-def open_dump(path: Path | str) -> BinaryIO:
-    """Open a dump for reading its decompressed bytes, gzipped or not."""
-    path = Path(path)
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
-    if magic == GZIP_MAGIC:
-        return _gzip.open(path, "rb")
-    return open(path, "rb")
 
 
 class DumpReader:

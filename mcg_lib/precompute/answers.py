@@ -43,12 +43,22 @@ def dump(data: Any) -> bytes:
 
 def write_file(folder: Path, relative: str, data: Any) -> int:
     """Write compact JSON and return its size; raise PublishError past the per-file limit."""
-    payload = dump(data)
+    return write_payload(
+        folder, relative, dump(data),
+        hint="precompute fewer artists (--top): more shards cannot split one artist's pairs",
+    )
+
+
+def write_payload(folder: Path, relative: str, payload: bytes, *, hint: str) -> int:
+    """Write ``payload`` to ``folder/relative`` and return its size.
+
+    Raises PublishError, with ``hint``, past the static host's per-file limit.
+    """
     if len(payload) > MAX_FILE_BYTES:
         raise PublishError(
             f"{relative} would be {len(payload):,} bytes, "
             f"over the {MAX_FILE_BYTES:,}-byte file limit",
-            hint="precompute fewer artists (--top): more shards cannot split one artist's pairs",
+            hint=hint,
         )
     path = folder / relative
     path.parent.mkdir(parents=True, exist_ok=True)

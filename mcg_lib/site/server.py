@@ -8,7 +8,6 @@ root of the deployment. Directory listings are off.
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 import threading
 from functools import partial
@@ -136,16 +135,6 @@ def server_url(server: SiteServer) -> str:
     host, port = server.server_address[:2]
     display_host = f"[{host}]" if ":" in str(host) else host
     return f"http://{display_host}:{port}{server.base_path}"
-
-
-def is_loopback(host: str) -> bool:
-    """Return whether ``host`` is a loopback address or ``localhost``."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def start_in_thread(site: Path, host: str = "127.0.0.1", port: int = 0, base_path: str = "/"):
