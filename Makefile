@@ -13,6 +13,7 @@ demo: sync
 	$(UV) run mcg --data-root $(DATA_ROOT) demo
 
 test: sync
+	$(UV) run ruff check mcg_lib tests benchmarks
 	$(UV) run pytest -n 2
 
 lab: sync

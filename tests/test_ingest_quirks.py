@@ -7,8 +7,8 @@ byte or character reference, rooted or rootless, ...), each variant is a case.
 from __future__ import annotations
 
 import pytest
-
 from ingest_helpers import ingest_xml
+
 from mcg_lib.errors import InputError
 
 

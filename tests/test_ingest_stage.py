@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from ingest_helpers import read_table
+
 from mcg_lib.errors import InputError, PublishError
 from mcg_lib.ingest.schema import SCHEMAS
 from mcg_lib.pipeline import run_stage

@@ -15,7 +15,6 @@ from collections import deque
 from pathlib import Path
 
 import pytest
-
 from ingest_helpers import read_table
 
 REPO = Path(__file__).resolve().parents[1]

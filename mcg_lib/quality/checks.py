@@ -75,7 +75,10 @@ def check_unique_ids(con: duckdb.DuckDBPyConnection) -> list[Check]:
             [SAMPLE],
         )
         total = _rows(con, f"SELECT count(*) FROM (SELECT {key} FROM {kind} GROUP BY {key} HAVING count(*) > 1)")[0][0]
-        message = f"{kind}: every {key} is unique" if not total else f"{kind}: {total} {key} values occur more than once"
+        if total:
+            message = f"{kind}: {total} {key} values occur more than once"
+        else:
+            message = f"{kind}: every {key} is unique"
         checks.append(Check(f"unique_ids.{kind}", "error", total == 0, message,
                             {"duplicated_ids": total, "sample": [{"id": i, "count": n} for i, n in duplicates]}))
     return checks
