@@ -21,6 +21,9 @@ RELEASE_OFFSETS = "csr/release_offsets.npy"
 RELEASE_ARTISTS = "csr/release_artists.npy"
 RELEASE_ARTIST_ROLES = "csr/release_artist_role_sets.npy"
 
+# Edges are packed in slices of this many, to bound the temporaries.
+_PACK_CHUNK = 1 << 23
+
 
 @dataclass(frozen=True)
 class Adjacency:
@@ -47,6 +50,34 @@ def offsets_from_counts(counts: np.ndarray) -> np.ndarray:
 def offsets_from_sorted(sources: np.ndarray, node_count: int) -> np.ndarray:
     """Return CSR offsets for edge sources that are sorted ascending."""
     return offsets_from_counts(np.bincount(sources, minlength=node_count))
+
+
+def artist_major(
+    release_nodes: np.ndarray, artist_nodes: np.ndarray, flags: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reorder edges from (release, artist) order to (artist, release) order.
+
+    Returns the release node (int32) and the boolean flag of each edge in
+    the new order. Each edge is packed into one int64, artist in the high
+    half and release and flag in the low half, so one ``np.sort`` of plain
+    integers does the work: numpy sorts integers with SIMD instructions,
+    several times faster than an argsort followed by gathers.
+    """
+    keys = np.empty(len(release_nodes), dtype=np.int64)
+    for start in range(0, len(keys), _PACK_CHUNK):
+        part = slice(start, start + _PACK_CHUNK)
+        keys[part] = artist_nodes[part].astype(np.int64) << 32
+        keys[part] |= release_nodes[part].astype(np.int64) << 1
+        keys[part] |= flags[part]
+    keys.sort()
+
+    releases = np.empty(len(keys), dtype=np.int32)
+    sorted_flags = np.empty(len(keys), dtype=bool)
+    for start in range(0, len(keys), _PACK_CHUNK):
+        part = slice(start, start + _PACK_CHUNK)
+        releases[part] = (keys[part] & 0xFFFFFFFF) >> 1
+        sorted_flags[part] = keys[part] & 1
+    return releases, sorted_flags
 
 
 def save_array(folder: Path, name: str, array: np.ndarray) -> None:

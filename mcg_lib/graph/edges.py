@@ -111,9 +111,10 @@ def create_credit_labels(
         family_filter = f"WHERE m.family IN {_str_list(ruleset.role_families)}"
         roleless = ""
 
+    # A view, not a table: the edge aggregation reads it once, as a stream.
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE credit_labels AS
+        CREATE OR REPLACE TEMP VIEW credit_labels AS
         SELECT release_id, artist_key, credit_kind = 'main' AS is_main,
                CASE credit_kind WHEN 'main' THEN {MAIN_ID} ELSE {TRACK_ID} END AS label_id
         FROM counted_credits
@@ -167,16 +168,23 @@ def create_release_keys(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> Non
 
 def create_edges(con: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> dict[str, int]:
     """Create ``edges`` (one row per release node and artist) and return what the cap dropped."""
+    if ruleset.merge_masters:
+        release_key = "coalesce(k.rel_key, c.release_id)"
+        join = "LEFT JOIN release_keys AS k ON k.release_id = c.release_id"
+    else:
+        # Without merging, every release is its own node: the join would map
+        # each release id to itself, at the cost of probing every credit.
+        release_key, join = "c.release_id", ""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE raw_edges AS
         SELECT {KIND_RELEASE}::TINYINT AS rel_kind,
-               coalesce(k.rel_key, c.release_id) AS rel_key,
+               {release_key} AS rel_key,
                c.artist_key,
                bool_or(c.is_main) AS is_main,
                list_sort(list_distinct(list(c.label_id))) AS label_ids
         FROM credit_labels AS c
-        LEFT JOIN release_keys AS k ON k.release_id = c.release_id
+        {join}
         GROUP BY ALL
         """
     )

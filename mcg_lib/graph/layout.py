@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 FORMAT_VERSION = 1
@@ -38,8 +39,37 @@ def write_ipc(table: pa.Table, path: Path) -> None:
 
     The table is written as one record batch: a row lookup on a mapped table
     then costs one offset computation instead of a search through chunks.
+    Values under null slots are written as zeros, so that the same table
+    always gives the same bytes. Columns that ``contiguous_column`` returned
+    are written without a copy.
     """
-    table = table.combine_chunks()
+    table = pa.table([contiguous_column(column) for column in table.columns], schema=table.schema)
     path.parent.mkdir(parents=True, exist_ok=True)
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
+
+
+def contiguous_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Return ``column`` as one chunk with zeros under null integers, copying only if it must."""
+    if column.num_chunks == 1:
+        array = column.chunk(0)
+    elif column.num_chunks == 0:
+        array = pa.array([], type=column.type)
+    else:
+        array = pa.concat_arrays(column.chunks)
+    if _has_values_under_nulls(array):
+        values = array.fill_null(0).to_numpy()
+        array = pa.array(values, type=array.type, mask=array.is_null().to_numpy(zero_copy_only=False))
+    return pa.chunked_array([array], type=column.type)
+
+
+def _has_values_under_nulls(array: pa.Array) -> bool:
+    # Producers such as DuckDB leave whatever was in memory under a null
+    # integer, and IPC writes the value buffer as it is.
+    if array.null_count == 0 or not pa.types.is_integer(array.type):
+        return False
+    validity, data = array.buffers()[0], array.buffers()[1]
+    window = slice(array.offset, array.offset + len(array))
+    valid = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[window]
+    values = np.frombuffer(data, dtype=array.type.to_pandas_dtype())[window]
+    return bool(values[valid == 0].any())

@@ -12,10 +12,6 @@ import duckdb
 
 from mcg_lib.graph.edges import KIND_MEMBERSHIP, KIND_RELEASE
 
-# Popularity counts each release node an artist is credited on; a release on
-# which the artist is a main artist counts this many times.
-MAIN_CREDIT_WEIGHT = 3
-
 
 def create_node_indexes(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``artist_nodes``, ``release_nodes`` and ``role_sets`` with dense indices from 0."""
@@ -43,20 +39,37 @@ def create_node_indexes(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def edge_query() -> str:
-    """Return the SQL of (release node, artist node, role set) per edge."""
+    """Return the SQL of (release node, artist node, role set, is_main) per edge, in CSR order."""
     return """
-        SELECT r.node AS release_node, a.node AS artist_node, s.role_set
+        SELECT r.node AS release_node, a.node AS artist_node, s.role_set, e.is_main
         FROM edges AS e
         JOIN release_nodes AS r ON r.rel_kind = e.rel_kind AND r.rel_key = e.rel_key
         JOIN artist_nodes AS a ON a.artist_key = e.artist_key
         JOIN role_sets AS s ON s.label_ids = e.label_ids
+        ORDER BY release_node, artist_node
     """
 
 
 def release_table_query(*, merge_masters: bool) -> str:
-    """Return the SQL of the release node table."""
-    # A node stands for a whole master when the ruleset merges masters.
-    merged_node = "(k.master_id IS NOT NULL)" if merge_masters else "false"
+    """Return the SQL of the release node table, without ``artist_count``.
+
+    The build inserts ``artist_count`` from the CSR offsets, which already
+    hold each release node's number of artists.
+    """
+    # A node stands for a whole master when the ruleset merges masters, and
+    # only then may its year come from the master's earliest release.
+    if merge_masters:
+        merged_node = "(k.master_id IS NOT NULL)"
+        first_year = "y.first_year"
+        group_years = """
+        group_years AS (
+            SELECT rel_key, min(nullif(r.year, 0)) AS first_year
+            FROM release_keys AS k JOIN releases AS r USING (release_id)
+            GROUP BY rel_key
+        ),"""
+        group_years_join = "LEFT JOIN group_years AS y ON y.rel_key = n.rel_key"
+    else:
+        merged_node, first_year, group_years, group_years_join = "false", "NULL", "", ""
     return f"""
         WITH formats AS (
             SELECT release_id, string_agg(name, ', ' ORDER BY first_ordinal) AS formats
@@ -67,14 +80,7 @@ def release_table_query(*, merge_masters: bool) -> str:
             )
             GROUP BY release_id
         ),
-        group_years AS (
-            SELECT rel_key, min(nullif(r.year, 0)) AS first_year
-            FROM release_keys AS k JOIN releases AS r USING (release_id)
-            GROUP BY rel_key
-        ),
-        artist_counts AS (
-            SELECT rel_kind, rel_key, count(*)::INTEGER AS artist_count FROM edges GROUP BY ALL
-        ),
+{group_years}
         group_names AS (
             SELECT artist_id, any_value(name) AS name FROM artists GROUP BY artist_id
         )
@@ -87,14 +93,13 @@ def release_table_query(*, merge_masters: bool) -> str:
                END AS title,
                CASE
                    WHEN n.rel_kind = {KIND_MEMBERSHIP} THEN NULL
-                   WHEN {merged_node} THEN coalesce(nullif(m.year, 0), y.first_year)
+                   WHEN {merged_node} THEN coalesce(nullif(m.year, 0), {first_year})
                    ELSE nullif(r.year, 0)
                END::INTEGER AS year,
                f.formats,
                k.master_id,
                CASE WHEN n.rel_kind = {KIND_MEMBERSHIP} THEN 0 ELSE coalesce(k.versions, 1) END::INTEGER
                    AS versions,
-               c.artist_count,
                CASE
                    WHEN n.rel_kind = {KIND_MEMBERSHIP} THEN 'membership'
                    WHEN {merged_node} THEN 'master'
@@ -106,47 +111,20 @@ def release_table_query(*, merge_masters: bool) -> str:
         LEFT JOIN releases AS r ON n.rel_kind = {KIND_RELEASE} AND r.release_id = n.rel_key
         LEFT JOIN masters AS m ON m.master_id = k.master_id
         LEFT JOIN formats AS f ON n.rel_kind = {KIND_RELEASE} AND f.release_id = n.rel_key
-        LEFT JOIN group_years AS y ON y.rel_key = n.rel_key
-        LEFT JOIN artist_counts AS c ON c.rel_kind = n.rel_kind AND c.rel_key = n.rel_key
+        {group_years_join}
         LEFT JOIN group_names AS g ON n.rel_kind = {KIND_MEMBERSHIP} AND g.artist_id = n.rel_key
         ORDER BY n.node
     """
 
 
-# The hint release maximises this key: a main credit (bit 60), then more
-# versions (bits 44-59, capped), then an earlier year (bits 30-43, unknown
-# years last), then a lower release node, which is a lower release id (bits 0-29).
-_HINT_KEY = (
-    "((is_main::BIGINT << 60) | (least(versions, 65535)::BIGINT << 44)"
-    " | ((10000 - least(coalesce(year, 10000), 10000))::BIGINT << 30)"
-    " | ((1073741823 - release_node)::BIGINT))"
-)
+def artist_names_query() -> str:
+    """Return the SQL of the artist node table's name columns, in node order.
 
-
-def artist_table_query() -> str:
-    """Return the SQL of the artist node table, with popularity and a best-known release.
-
-    The hint release is the one a player most likely recognises: a main credit
-    first, then the master with the most versions, then the earliest year,
-    then the lowest release id.
+    The build adds the columns computed from the CSR arrays (popularity,
+    release count and the hint release) with numpy; see ``popularity.py``.
     """
-    return f"""
-        WITH credited AS (
-            SELECT a.node, e.is_main, r.node AS release_node, rel.versions, rel.year
-            FROM edges AS e
-            JOIN artist_nodes AS a ON a.artist_key = e.artist_key
-            JOIN release_nodes AS r ON r.rel_kind = e.rel_kind AND r.rel_key = e.rel_key
-            JOIN release_table AS rel ON rel.node = r.node
-            WHERE e.rel_kind = {KIND_RELEASE}
-        ),
-        totals AS (
-            SELECT node,
-                   sum(CASE WHEN is_main THEN {MAIN_CREDIT_WEIGHT} ELSE 1 END)::BIGINT AS popularity,
-                   count(*)::INTEGER AS release_count,
-                   arg_max(release_node, {_HINT_KEY}) AS hint_node
-            FROM credited GROUP BY node
-        ),
-        catalog_names AS (
+    return """
+        WITH catalog_names AS (
             SELECT artist_id, any_value(name) AS name, any_value(name_display) AS name_display
             FROM artists GROUP BY artist_id
         ),
@@ -169,16 +147,9 @@ def artist_table_query() -> str:
                    c.name_display,
                    regexp_replace(coalesce(c.name, cn.name, '#' || a.artist_key::VARCHAR), '\\s\\(\\d+\\)$', '')
                ) AS name_display,
-               coalesce(t.popularity, 0)::BIGINT AS popularity,
-               coalesce(t.release_count, 0)::INTEGER AS release_count,
-               h.release_id AS hint_release_id,
-               h.title AS hint_title,
-               h.year::INTEGER AS hint_year,
                a.artist_key > 0 AS linked
         FROM artist_nodes AS a
         LEFT JOIN catalog_names AS c ON c.artist_id = a.artist_key
         LEFT JOIN credit_names AS cn ON cn.artist_key = a.artist_key
-        LEFT JOIN totals AS t ON t.node = a.node
-        LEFT JOIN release_table AS h ON h.node = t.hint_node
         ORDER BY a.node
     """

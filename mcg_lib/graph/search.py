@@ -286,9 +286,7 @@ def _chain(
     on_path = [np.empty(0, dtype=np.int32)] * len(layers)
     on_path[-1] = meeting.nodes
     for depth in range(len(layers) - 2, -1, -1):
-        adjacency = _adjacency(graph, on_artists=(depth + 1) % 2 == 0)
-        reached, _ = gather_neighbors(adjacency, on_path[depth + 1])
-        on_path[depth] = np.unique(reached[_sorted_contains(layers[depth], reached)])
+        on_path[depth] = _nodes_next_to(graph, layers[depth], on_path[depth + 1], depth % 2 == 0)
 
     chain = [high_side.root]
     for depth in range(1, len(layers)):
@@ -305,6 +303,28 @@ def _chain(
         depth -= 1
         chain.append(node)
     return chain
+
+
+def _nodes_next_to(
+    graph: Graph, layer: np.ndarray, targets: np.ndarray, layer_on_artists: bool
+) -> np.ndarray:
+    """Return the nodes of ``layer`` (sorted) with a neighbour in ``targets`` (sorted), sorted.
+
+    Reads the neighbours of whichever side has fewer edges: the targets of
+    a chain may include a hub with millions of releases, while the layer,
+    which the search has already expanded, is usually far cheaper.
+    """
+    from_layer = _adjacency(graph, layer_on_artists)
+    from_targets = _adjacency(graph, not layer_on_artists)
+    if _edge_count(from_layer, layer) <= _edge_count(from_targets, targets):
+        reached, source_index = gather_neighbors(from_layer, layer)
+        return layer[np.unique(source_index[_sorted_contains(targets, reached)])]
+    reached, _ = gather_neighbors(from_targets, targets)
+    return np.unique(reached[_sorted_contains(layer, reached)])
+
+
+def _edge_count(adjacency: Adjacency, nodes: np.ndarray) -> int:
+    return int((adjacency.offsets[nodes + 1] - adjacency.offsets[nodes]).sum())
 
 
 def _sorted_contains(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndarray:
