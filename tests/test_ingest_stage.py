@@ -165,3 +165,14 @@ def test_schema_matches_files(data_root, samples_dir):
     for table, schema in SCHEMAS.items():
         for part in data_root.table(snapshot, table).glob("*.parquet"):
             assert pq.read_schema(part).remove_metadata() == schema, table
+
+
+def test_replaced_raw_snapshot_rebuilds_the_catalog(data_root, samples_dir):
+    snapshot = import_sample(data_root, samples_dir, "tgmz-discogs-2025")
+    run_stage("ingest", snapshot=snapshot, data_root=data_root.root)
+    other = samples_dir / "philipmat-discogs-xml2db" / "20170401-head50"
+    run_stage("fetch", snapshot=snapshot, data_root=data_root.root, raw_dir=str(other), force=True)
+
+    manifest = run_stage("ingest", snapshot=snapshot, data_root=data_root.root)
+
+    assert manifest["summary"]["tables"]["releases"] == SAMPLE_COUNTS["philipmat-discogs-xml2db/20170401-head50"]["releases"]

@@ -76,8 +76,8 @@ def plan_publish(root: DataRoot, snapshot: str, key: dict[str, Any], *, force: b
         raise PublishError(
             f"raw snapshot {snapshot} is already published with other content: "
             + "; ".join(changes),
-            hint="rerun with --force to replace it (later stages then rebuild), "
-            "or use another snapshot name",
+            hint="rerun with --force to replace it (each later stage then rebuilds "
+            "from it when it next runs), or use another snapshot name",
         )
 
     missing = [

@@ -117,6 +117,25 @@ def is_current(root: DataRoot, stage: Stage, snapshot: str, ruleset: str | None,
     return all((root.root / rel).exists() for rel in manifest.get("outputs", []))
 
 
+def upstream_changes(
+    root: DataRoot, stage: Stage, snapshot: str, ruleset: str | None, facts: dict
+) -> list[str]:
+    """Return the needed stages whose outputs changed since this stage was recorded.
+
+    Only a change upstream counts: new parameters for a published stage still
+    need ``force``, since they would replace outputs built on purpose.
+    """
+    path = root.stage_manifest(snapshot, stage.name, ruleset)
+    if not path.is_file():
+        return []
+    recorded = read_json(path).get("inputs", {}).get("upstream", {})
+    return sorted(
+        name
+        for name, output in facts["upstream"].items()
+        if name in recorded and recorded[name] is not None and output != recorded[name]
+    )
+
+
 def run_stage(
     name: str,
     *,
@@ -145,12 +164,18 @@ def run_stage(
         log.info("%-22s skipped: outputs are current for snapshot %s", label, snapshot)
         return read_json(root.stage_manifest(snapshot, name, ruleset))
 
+    changed = [] if force else upstream_changes(root, stage, snapshot, ruleset, facts)
+    if changed:
+        # A stage built from inputs that have since been replaced is stale:
+        # replace its outputs too, or the snapshot would mix two inputs.
+        log.info("%-22s replacing outputs: %s changed since they were built", label, ", ".join(changed))
+
     log.info("%-22s started for snapshot %s", label, snapshot)
     started = time.monotonic()
     kwargs = dict(params)
     if ruleset is not None:
         kwargs["ruleset"] = ruleset
-    result: StageResult = stage.load_function()(root, snapshot, force=force, **kwargs)
+    result: StageResult = stage.load_function()(root, snapshot, force=force or bool(changed), **kwargs)
     seconds = round(time.monotonic() - started, 3)
     if not result.record:
         log.info("%-22s step finished in %.1f s", label, seconds)
