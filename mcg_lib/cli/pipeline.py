@@ -19,7 +19,10 @@ def group() -> None:
 @click.option("--raw-dir", type=click.Path(exists=True, file_okay=False),
               help="Import the dumps from this folder instead of downloading them.")
 @click.option("--series", help="Series name for comparing record counts with earlier snapshots.")
-@click.option("--base-url", help="Base URL of the dumps to download (default: the public Discogs bucket).")
+@click.option(
+    "--base-url",
+    help="Base URL of the dumps to download [default: $MCG_DUMPS_URL, else the public Discogs bucket].",
+)
 @click.option("--rulesets", help="Comma-separated rulesets to build (default: the list in stages.toml).")
 @click.option("--workers", type=click.IntRange(1, 64), help="Ingest worker processes.")
 @click.option("--top", type=click.IntRange(2, 100_000), help="Popular artists to precompute chains among.")
