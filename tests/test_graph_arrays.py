@@ -145,3 +145,21 @@ def test_random_catalog_byte_identical(data_root, tmp_path):
     second = build_files(data_root, "random", rules, tmp_path / "second")
 
     assert first == second
+
+
+def test_ipc_bytes_ignore_validity_bits_past_the_last_row(tmp_path):
+    # Rows 0 and 2 are valid; the bits after row 2 differ between the tables.
+    offsets = pa.py_buffer(np.array([0, 1, 1, 2], dtype=np.int32).tobytes())
+    years = pa.py_buffer(np.array([7, 0, 9], dtype=np.int64).tobytes())
+    tables = []
+    for validity_byte in (0b0000_0101, 0b1111_0101):
+        validity = pa.py_buffer(bytes([validity_byte]))
+        year = pa.Array.from_buffers(pa.int64(), 3, [validity, years], null_count=1)
+        title = pa.Array.from_buffers(pa.string(), 3, [validity, offsets, pa.py_buffer(b"ab")], null_count=1)
+        tables.append(pa.table({"year": year, "title": title}))
+
+    write_ipc(tables[0], tmp_path / "first.arrow")
+    write_ipc(tables[1], tmp_path / "second.arrow")
+
+    assert (tmp_path / "first.arrow").read_bytes() == (tmp_path / "second.arrow").read_bytes()
+    assert read_ipc(tmp_path / "second.arrow").column("title").to_pylist() == ["a", None, "b"]

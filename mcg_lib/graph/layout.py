@@ -60,7 +60,28 @@ def contiguous_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if _has_values_under_nulls(array):
         values = array.fill_null(0).to_numpy()
         array = pa.array(values, type=array.type, mask=array.is_null().to_numpy(zero_copy_only=False))
-    return pa.chunked_array([array], type=column.type)
+    return pa.chunked_array([_without_stray_bits(array)], type=column.type)
+
+
+def _without_stray_bits(array: pa.Array) -> pa.Array:
+    """Return ``array`` with the validity bits past its last row cleared.
+
+    IPC writes the last byte of a validity bitmap whole, and producers leave
+    whatever was in memory in the bits after the last row.
+    """
+    validity = array.buffers()[0]
+    length, nested = len(array), array.type.num_fields > 0 or pa.types.is_dictionary(array.type)
+    if validity is None or array.offset != 0 or length % 8 == 0 or nested:
+        return array
+    last = length // 8
+    byte = np.frombuffer(validity, dtype=np.uint8, count=1, offset=last)[0]
+    kept = byte & ((1 << (length % 8)) - 1)
+    if kept == byte:
+        return array
+    bits = np.frombuffer(validity, dtype=np.uint8, count=last + 1).copy()
+    bits[last] = kept
+    buffers = [pa.py_buffer(bits.tobytes()), *array.buffers()[1:]]
+    return pa.Array.from_buffers(array.type, length, buffers, null_count=array.null_count)
 
 
 def _has_values_under_nulls(array: pa.Array) -> bool:
