@@ -24,6 +24,9 @@ RELEASE_ARTIST_ROLES = "csr/release_artist_role_sets.npy"
 # Edges are packed in slices of this many, to bound the temporaries.
 _PACK_CHUNK = 1 << 23
 
+# Up to this many nodes, neighbours are gathered as whole slices.
+_FEW_NODES = 32
+
 
 @dataclass(frozen=True)
 class Adjacency:
@@ -97,19 +100,29 @@ def load_array(folder: Path, name: str, *, mmap: bool = True) -> np.ndarray:
     return np.asarray(array)
 
 
-def gather_neighbors(adjacency: Adjacency, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def gather_neighbors(
+    adjacency: Adjacency, nodes: np.ndarray, starts: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Return (neighbours, index into ``nodes`` of the node each came from), in ``nodes`` order.
 
+    ``starts`` may pass ``adjacency.offsets[nodes]`` when the caller has it.
     The work is vectorised: one ``repeat``, one ``arange`` and one gather,
-    whatever the number of nodes.
+    whatever the number of nodes; a few nodes are copied slice by slice.
     """
-    starts = adjacency.offsets[nodes]
-    counts = adjacency.offsets[nodes + 1] - starts
+    if starts is None:
+        starts = adjacency.offsets[nodes]
+    ends = adjacency.offsets[nodes + 1]
+    counts = ends - starts
     total = int(counts.sum())
     if total == 0:
         return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.int64)
 
     source_index = np.repeat(np.arange(len(nodes)), counts)
+    if len(nodes) <= _FEW_NODES:
+        # Hubs: copying whole neighbour lists beats computing every position.
+        targets = adjacency.targets
+        pieces = [targets[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+        return np.concatenate(pieces), source_index
     # Position of each output within its node's range, added to that range's start.
     run_starts = np.cumsum(counts) - counts
     positions = np.arange(total, dtype=np.int64) - run_starts[source_index] + starts[source_index]

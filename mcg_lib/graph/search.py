@@ -44,6 +44,8 @@ BUDGET = "budget"
 
 _LOW = 0  # the search rooted at the artist with the lower id
 _HIGH = 1
+_ON_PATH = 2  # the mark of nodes found to lie on a shortest chain
+_STAMPS = 3
 
 
 class SearchScratch:
@@ -61,14 +63,18 @@ class SearchScratch:
         )
         self.query = 0
 
-    def next_query(self) -> int:
-        """Return a fresh query number; marks of earlier queries then read as unvisited."""
+    def next_stamps(self) -> tuple[np.uint32, np.uint32, np.uint32]:
+        """Return fresh marks for the low side, the high side and the chain's nodes.
+
+        Marks of earlier queries then read as unvisited.
+        """
         self.query += 1
-        if self.query >= (1 << 31) - 1:
+        if self.query >= (1 << 32) // _STAMPS - 1:
             for marks in self.marks:
                 marks.fill(0)
             self.query = 1
-        return self.query
+        first = _STAMPS * self.query
+        return np.uint32(first), np.uint32(first + 1), np.uint32(first + 2)
 
 
 @dataclass
@@ -105,12 +111,24 @@ class _Side:
     root: int
     depth: int = 0
     frontier: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))
+    # Where the frontier's neighbour lists start, and how many edges they hold.
+    starts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    degrees: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    cost: int = 0
     # Frontier of each depth; kept for the high side only, to rebuild the chain.
     layers: list[np.ndarray] = field(default_factory=list)
 
     @property
     def on_artists(self) -> bool:
         return self.depth % 2 == 0
+
+    def advance(self, graph: Graph, frontier: np.ndarray, depth: int) -> None:
+        """Move to ``frontier`` at ``depth`` and read its neighbour list bounds once."""
+        self.depth, self.frontier = depth, frontier
+        offsets = _adjacency(graph, self.on_artists).offsets
+        self.starts = offsets[frontier]
+        self.degrees = offsets[frontier + 1] - self.starts
+        self.cost = int(self.degrees.sum())
 
 
 @dataclass
@@ -164,12 +182,11 @@ def _search(
     graph: Graph, low: int, high: int, max_hops: int, max_expanded: int, deadline: float | None
 ) -> dict[str, Any]:
     scratch = graph.scratch()
-    query = scratch.next_query()
-    stamps = (np.uint32(2 * query), np.uint32(2 * query + 1))
+    stamps = scratch.next_stamps()
 
     sides = (_Side(low), _Side(high))
     for side_id, side in enumerate(sides):
-        side.frontier = np.array([side.root], dtype=np.int32)
+        side.advance(graph, np.array([side.root], dtype=np.int32), 0)
         scratch.marks[0][side.root] = stamps[side_id]
     sides[_HIGH].layers.append(sides[_HIGH].frontier)
 
@@ -182,7 +199,8 @@ def _search(
                 "reason": f"no chain within {max_hops} hops",
             }
 
-        side_id = _pick_side(graph, sides)
+        # The side whose frontier has fewer edges goes next.
+        side_id = _LOW if sides[_LOW].cost <= sides[_HIGH].cost else _HIGH
         side = sides[side_id]
         if expanded + len(side.frontier) > max_expanded:
             return {
@@ -204,27 +222,18 @@ def _search(
             return {
                 "status": FOUND,
                 "expanded": expanded,
-                "chain": _chain(graph, scratch, sides, meeting),
+                "chain": _chain(graph, scratch, sides, meeting, stamps[_ON_PATH]),
             }
         if len(new_nodes) == 0:
             return {"status": UNREACHABLE, "expanded": expanded}
 
-        side.depth += 1
-        side.frontier = new_nodes
+        side.advance(graph, new_nodes, side.depth + 1)
         if side_id == _HIGH:
             side.layers.append(new_nodes)
 
 
 def _adjacency(graph: Graph, on_artists: bool) -> Adjacency:
     return graph.by_artist if on_artists else graph.by_release
-
-
-def _pick_side(graph: Graph, sides: tuple[_Side, _Side]) -> int:
-    costs = []
-    for side in sides:
-        offsets = _adjacency(graph, side.on_artists).offsets
-        costs.append(int((offsets[side.frontier + 1] - offsets[side.frontier]).sum()))
-    return _LOW if costs[_LOW] <= costs[_HIGH] else _HIGH
 
 
 def _expand(graph: Graph, scratch: SearchScratch, side: _Side, side_id: int, stamps, deadline):
@@ -240,10 +249,11 @@ def _expand(graph: Graph, scratch: SearchScratch, side: _Side, side_id: int, sta
     own, other = stamps[side_id], stamps[1 - side_id]
 
     neighbors, parents = [], []
-    for chunk in _slices(adjacency, side.frontier):
+    for part in _slices(side):
         if deadline is not None and time.monotonic() > deadline:
             return None
-        found, source_index = gather_neighbors(adjacency, chunk)
+        chunk = side.frontier[part]
+        found, source_index = gather_neighbors(adjacency, chunk, side.starts[part])
         neighbors.append(found)
         parents.append(chunk[source_index])
     found = np.concatenate(neighbors) if len(neighbors) > 1 else neighbors[0]
@@ -265,28 +275,41 @@ def _expand(graph: Graph, scratch: SearchScratch, side: _Side, side_id: int, sta
     return new_nodes.astype(np.int32, copy=False), None
 
 
-def _slices(adjacency: Adjacency, frontier: np.ndarray):
-    degrees = adjacency.offsets[frontier + 1] - adjacency.offsets[frontier]
-    if int(degrees.sum()) <= _SLICE_EDGES:
-        yield frontier
+def _slices(side: _Side):
+    """Yield slices of the frontier that hold about ``_SLICE_EDGES`` edges each."""
+    if side.cost <= _SLICE_EDGES:
+        yield slice(None)
         return
-    cumulative = np.cumsum(degrees)
-    cuts = np.searchsorted(cumulative, np.arange(_SLICE_EDGES, int(cumulative[-1]), _SLICE_EDGES))
-    yield from np.split(frontier, np.unique(cuts + 1))
+    cumulative = np.cumsum(side.degrees)
+    cuts = np.searchsorted(cumulative, np.arange(_SLICE_EDGES, side.cost, _SLICE_EDGES))
+    bounds = [0, *np.unique(cuts + 1).tolist(), len(side.frontier)]
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        if start < end:
+            yield slice(start, end)
 
 
 def _chain(
-    graph: Graph, scratch: SearchScratch, sides: tuple[_Side, _Side], meeting: _Meeting
+    graph: Graph,
+    scratch: SearchScratch,
+    sides: tuple[_Side, _Side],
+    meeting: _Meeting,
+    on_path_stamp: np.uint32,
 ) -> list[int]:
     """Rebuild the chain from the high artist to the low one, by the tie-breaking rule."""
     high_side = sides[_HIGH]
     layers = high_side.layers[: meeting.high_depth] + [meeting.nodes]
 
     # on_path[j]: nodes at distance j from the high artist that lie on a shortest chain.
+    # Each is marked once found; the search is over, so its marks are free to reuse.
     on_path = [np.empty(0, dtype=np.int32)] * len(layers)
     on_path[-1] = meeting.nodes
     for depth in range(len(layers) - 2, -1, -1):
-        on_path[depth] = _nodes_next_to(graph, layers[depth], on_path[depth + 1], depth % 2 == 0)
+        layer_on_artists = depth % 2 == 0
+        marks = scratch.marks[1 if layer_on_artists else 0]
+        marks[on_path[depth + 1]] = on_path_stamp
+        on_path[depth] = _nodes_next_to(
+            graph, layers[depth], on_path[depth + 1], layer_on_artists, marks, on_path_stamp
+        )
 
     chain = [high_side.root]
     for depth in range(1, len(layers)):
@@ -306,19 +329,28 @@ def _chain(
 
 
 def _nodes_next_to(
-    graph: Graph, layer: np.ndarray, targets: np.ndarray, layer_on_artists: bool
+    graph: Graph,
+    layer: np.ndarray,
+    targets: np.ndarray,
+    layer_on_artists: bool,
+    target_marks: np.ndarray,
+    on_path_stamp: np.uint32,
 ) -> np.ndarray:
     """Return the nodes of ``layer`` (sorted) with a neighbour in ``targets`` (sorted), sorted.
 
     Reads the neighbours of whichever side has fewer edges: the targets of
     a chain may include a hub with millions of releases, while the layer,
-    which the search has already expanded, is usually far cheaper.
+    which the search has already expanded, is usually far cheaper. The
+    targets carry ``on_path_stamp`` in ``target_marks``; of the other nodes
+    so marked, none is next to the layer, being two or more levels further.
     """
     from_layer = _adjacency(graph, layer_on_artists)
     from_targets = _adjacency(graph, not layer_on_artists)
     if _edge_count(from_layer, layer) <= _edge_count(from_targets, targets):
         reached, source_index = gather_neighbors(from_layer, layer)
-        return layer[np.unique(source_index[_sorted_contains(targets, reached)])]
+        hits = source_index[target_marks[reached] == on_path_stamp]
+        # source_index ascends, so its distinct values are where it changes.
+        return layer[hits[np.r_[True, hits[1:] != hits[:-1]]]] if len(hits) else layer[:0]
     reached, _ = gather_neighbors(from_targets, targets)
     return np.unique(reached[_sorted_contains(layer, reached)])
 
