@@ -77,10 +77,12 @@ def run_queries(args: argparse.Namespace) -> dict:
     import numpy as np
     import psutil
 
-    from mcg_lib.graph import find_path, open_graph
+    from mcg_lib.graph import find_path
+    from mcg_lib.graph.store import Graph
     from mcg_lib.paths import DataRoot
 
-    graph = open_graph(DataRoot(args.data_root), args.snapshot, RULESET)
+    # Opened as the API opens it.
+    graph = Graph(DataRoot(args.data_root).graph(args.snapshot, RULESET), random_access=True)
     rng = random.Random(args.seed)
     ids = graph.artist_ids
     pairs = [
@@ -96,14 +98,15 @@ def run_queries(args: argparse.Namespace) -> dict:
         latencies.append((time.perf_counter() - started) * 1000)
         hops.append(result.hops)
         statuses[result.status] = statuses.get(result.status, 0) + 1
-    rss_mb = psutil.Process().memory_info().rss / 1e6
+    memory = psutil.Process().memory_full_info()
     latency = np.array(latencies)
     report = {
         "pairs": len(pairs),
         "p50_ms": round(float(np.percentile(latency, 50)), 3),
         "p95_ms": round(float(np.percentile(latency, 95)), 3),
         "max_ms": round(float(latency.max()), 3),
-        "rss_mb": round(rss_mb, 1),
+        "rss_mb": round(memory.rss / 1e6, 1),
+        "private_mb": round(memory.uss / 1e6, 1),
         "statuses": statuses,
         "hops": {
             str(h): hops.count(h) for h in sorted(set(hops), key=lambda h: -1 if h is None else h)

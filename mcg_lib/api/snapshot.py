@@ -108,7 +108,7 @@ def load_state(settings: ApiSettings) -> SnapshotState:
 
 def _open_verified(root: DataRoot, snapshot: str, ruleset: str) -> ServedGraph:
     folder = graph_folder(root, snapshot, ruleset)
-    graph = Graph(folder)
+    graph = Graph(folder, random_access=True)
     served = ServedGraph(graph, etag=_etag(graph))
     checked = verify_graph(folder)
     log.info(

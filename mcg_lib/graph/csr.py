@@ -9,8 +9,10 @@ reader maps them instead of reading them.
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -89,15 +91,41 @@ def save_array(folder: Path, name: str, array: np.ndarray) -> None:
     np.save(path, array, allow_pickle=False)
 
 
-def load_array(folder: Path, name: str, *, mmap: bool = True) -> np.ndarray:
+def load_array(folder: Path, name: str, *, mmap: bool = True, random_access: bool = False) -> np.ndarray:
     """Load an array, memory-mapped by default.
 
     The map is returned as a plain ndarray view: indexing an ``np.memmap``
     subclass costs several microseconds more per call, which adds up over the
-    hundreds of small lookups of one query.
+    hundreds of small lookups of one query. ``random_access`` tells the
+    kernel not to read ahead around each page a query touches.
     """
-    array = np.load(folder / name, mmap_mode="r" if mmap else None, allow_pickle=False)
-    return np.asarray(array)
+    path = folder / name
+    if not mmap:
+        return np.load(path, allow_pickle=False)
+    with open(path, "rb") as file:
+        version = np.lib.format.read_magic(file)
+        read_header = np.lib.format.read_array_header_1_0
+        if version != (1, 0):
+            read_header = np.lib.format.read_array_header_2_0
+        shape, fortran_order, dtype = read_header(file)
+        header_bytes = file.tell()
+        mapped = map_file(file, random_access=random_access)
+    if fortran_order:
+        raise ValueError(f"{path}: arrays in Fortran order are not supported")
+    return np.ndarray(shape, dtype=dtype, buffer=mapped, offset=header_bytes)
+
+
+def map_file(file: BinaryIO, *, random_access: bool) -> mmap.mmap:
+    """Map an open file read-only, advising random access if asked.
+
+    Under a memory limit, the kernel's read-ahead around every touched page
+    (megabytes per fault on some disks) evicts the pages that queries need;
+    ``MADV_RANDOM`` keeps each fault to the page it asked for.
+    """
+    mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    if random_access:
+        mapped.madvise(mmap.MADV_RANDOM)
+    return mapped
 
 
 def gather_neighbors(

@@ -29,9 +29,13 @@ RELEASES_LOOKUP = "lookup/releases.arrow"
 NAMES_LOOKUP = "lookup/artist_names.arrow"
 
 
-def read_ipc(path: Path) -> pa.Table:
+def read_ipc(path: Path, *, random_access: bool = False) -> pa.Table:
     """Map an Arrow IPC file and return its table without copying the data."""
-    return pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+    from mcg_lib.graph.csr import map_file
+
+    with open(path, "rb") as file:
+        mapped = map_file(file, random_access=random_access)
+    return pa.ipc.open_file(pa.BufferReader(pa.py_buffer(mapped))).read_all()
 
 
 def write_ipc(table: pa.Table, path: Path) -> None:

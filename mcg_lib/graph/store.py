@@ -57,8 +57,15 @@ class Graph:
     membership nodes, if the ruleset has them, come after the releases).
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, random_access: bool = False) -> None:
+        """Open the snapshot in ``folder``.
+
+        ``random_access`` suits a long-running server under a memory limit:
+        the kernel then reads only the pages a query touches, not the
+        megabytes around them. Leave it off for jobs that scan the graph.
+        """
         self.path = Path(folder)
+        self.random_access = random_access
         self.manifest: dict[str, Any] = read_json(self.path / MANIFEST_FILE)
         version = self.manifest.get("format_version")
         if version not in SUPPORTED_FORMAT_VERSIONS:
@@ -69,15 +76,9 @@ class Graph:
         self.snapshot: str = self.manifest["snapshot"]
         self.ruleset: str = self.manifest["ruleset"]
 
-        self.by_artist = csr.Adjacency(
-            csr.load_array(self.path, csr.ARTIST_OFFSETS),
-            csr.load_array(self.path, csr.ARTIST_RELEASES),
-        )
-        self.by_release = csr.Adjacency(
-            csr.load_array(self.path, csr.RELEASE_OFFSETS),
-            csr.load_array(self.path, csr.RELEASE_ARTISTS),
-        )
-        self.edge_role_sets = csr.load_array(self.path, csr.RELEASE_ARTIST_ROLES)
+        self.by_artist = csr.Adjacency(self._array(csr.ARTIST_OFFSETS), self._array(csr.ARTIST_RELEASES))
+        self.by_release = csr.Adjacency(self._array(csr.RELEASE_OFFSETS), self._array(csr.RELEASE_ARTISTS))
+        self.edge_role_sets = self._array(csr.RELEASE_ARTIST_ROLES)
         self._local = threading.local()
 
     def __repr__(self) -> str:
@@ -85,6 +86,9 @@ class Graph:
             f"Graph(snapshot={self.snapshot!r}, ruleset={self.ruleset!r}, "
             f"artists={self.artist_count}, releases={self.release_count}, edges={self.edge_count})"
         )
+
+    def _array(self, name: str) -> np.ndarray:
+        return csr.load_array(self.path, name, random_access=self.random_access)
 
     # sizes
 
@@ -110,17 +114,17 @@ class Graph:
     @cached_property
     def artists(self) -> pa.Table:
         """The artist node table (mapped), one row per node in node order."""
-        return read_ipc(self.path / ARTISTS_LOOKUP)
+        return read_ipc(self.path / ARTISTS_LOOKUP, random_access=self.random_access)
 
     @cached_property
     def releases(self) -> pa.Table:
         """The release node table (mapped), one row per node in node order."""
-        return read_ipc(self.path / RELEASES_LOOKUP)
+        return read_ipc(self.path / RELEASES_LOOKUP, random_access=self.random_access)
 
     @cached_property
     def artist_names(self) -> pa.Table:
         """Lower-cased names and display names with their artist node, sorted by name."""
-        return read_ipc(self.path / NAMES_LOOKUP)
+        return read_ipc(self.path / NAMES_LOOKUP, random_access=self.random_access)
 
     @cached_property
     def artist_ids(self) -> np.ndarray:
