@@ -193,7 +193,7 @@ def test_api_probes_and_service():
 
     assert api["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert api["livenessProbe"]["httpGet"]["path"] == "/healthz"
-    assert api["command"][:4] == ["mcg", "--data-root", "/var/lib/mcg", "api"]
+    assert api["startupProbe"]["httpGet"]["path"] == "/healthz"
     assert service["ports"][0]["targetPort"] == "http"
     assert (
         service["selector"]
@@ -201,21 +201,65 @@ def test_api_probes_and_service():
     )
 
 
-def test_api_reads_graph_from_local_copy():
-    """The API's graphs come from sync-graph into the Pi's disk, never from the NFS mount."""
-    deployment = find(build(HOME), "Deployment", "mcg-api")["spec"]["template"]["spec"]
-    sync = deployment["initContainers"][0]
-    api_mounts = {m["mountPath"] for m in deployment["containers"][0]["volumeMounts"]}
+def test_api_runs_on_storage_node():
+    """The API runs beside the NVMe, sized for full-size graphs, not on a 1 GB Pi."""
+    deployment = find(build(HOME), "Deployment", "mcg-api")["spec"]
+    pod = deployment["template"]["spec"]
+    api = pod["containers"][0]
+    command = api["command"]
 
-    assert sync["command"][:5] == [
-        "mcg",
-        "--data-root",
-        "/srv/music-graph",
-        "cluster",
-        "sync-graph",
+    assert pod["nodeSelector"] == {"mcg/placement": "storage"}
+    assert "initContainers" not in pod
+    assert api["resources"]["requests"]["memory"] == "1Gi"
+    assert api["resources"]["limits"]["memory"] == "1536Mi"
+    assert command[command.index("--workers") + 1] == "1"
+    assert command[command.index("--search-threads") + 1] == "2"
+    assert deployment["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+
+
+def test_api_reads_graph_from_data_root():
+    """The API reads graph/ of the ZimaBoard's data root, read-only, and no other folder."""
+    objects = build(HOME)
+    pod = find(objects, "Deployment", "mcg-api")["spec"]["template"]["spec"]
+    api = pod["containers"][0]
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    claim = find(objects, "PersistentVolumeClaim", "music-graph-local")["spec"]
+    graph_job = next(
+        job for job in read_jobs(REPO / JOBS_FILE) if job["metadata"]["labels"]["mcg/stage"] == "graph"
+    )
+    graph_job_claims = {
+        volume["persistentVolumeClaim"]["claimName"]
+        for volume in graph_job["spec"]["template"]["spec"]["volumes"]
+        if "persistentVolumeClaim" in volume
+    }
+
+    assert api["command"][:4] == ["mcg", "--data-root", "/srv/music-graph", "api"]
+    assert api["volumeMounts"] == [
+        {
+            "name": "music-graph",
+            "mountPath": "/srv/music-graph/graph",
+            "subPath": "graph",
+            "readOnly": True,
+        }
     ]
-    assert sync["command"][sync["command"].index("--dest") + 1] == "/var/lib/mcg"
-    assert api_mounts == {"/var/lib/mcg"}
+    assert volumes == {
+        "music-graph": {
+            "name": "music-graph",
+            "persistentVolumeClaim": {"claimName": "music-graph-local", "readOnly": True},
+        }
+    }
+    assert claim["volumeName"] == "mcg-music-graph-local"
+    assert graph_job_claims == {"music-graph-local"}, "the graph Job writes another volume"
+
+
+def test_api_serves_snapshot_from_configmap():
+    pod = find(build(HOME), "Deployment", "mcg-api")["spec"]["template"]["spec"]
+    api = pod["containers"][0]
+    command = api["command"]
+    snapshot = {env["name"]: env for env in api["env"]}["MCG_SNAPSHOT"]
+
+    assert command[command.index("--snapshot") + 1] == "$(MCG_SNAPSHOT)"
+    assert snapshot["valueFrom"]["configMapKeyRef"] == {"name": "mcg-current", "key": "snapshot"}
 
 
 def test_network_policies_expose_only_api():
