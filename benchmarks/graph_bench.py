@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.measure import measure
+from benchmarks.measure import anonymous_mb, measure
 
 OUT = Path(__file__).resolve().parent / "out" / "graph"
 RULESET = "all-credits"
@@ -106,7 +106,7 @@ def run_queries(args: argparse.Namespace) -> dict:
         "p95_ms": round(float(np.percentile(latency, 95)), 3),
         "max_ms": round(float(latency.max()), 3),
         "rss_mb": round(memory.rss / 1e6, 1),
-        "private_mb": round(memory.uss / 1e6, 1),
+        "anonymous_mb": anonymous_mb(),
         "statuses": statuses,
         "hops": {
             str(h): hops.count(h) for h in sorted(set(hops), key=lambda h: -1 if h is None else h)
@@ -280,7 +280,7 @@ def print_table(report: dict) -> None:
     print(f"| build | {graph['seconds']} s, {graph['peak_pss_mb']:,} MB peak |")
     print(
         f"| query p50 / p95 / max | {queries['p50_ms']} / {queries['p95_ms']} / {queries['max_ms']} ms, "
-        f"{queries['rss_mb']} MB RSS |"
+        f"{queries['rss_mb']} MB RSS, {queries.get('anonymous_mb', '?')} MB anonymous |"
     )
     print(
         f"| scipy breadth_first_order | {scipy_s} s a pair ({scipy_s * 1000 / queries['p50_ms']:,.0f}x p50) |"

@@ -21,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.measure import anonymous_mb
+
 OUT = Path(__file__).resolve().parent / "out" / "graph"
 RULESET = "all-credits"
 CGROUP_NAME = "mcg-graph-limited"
@@ -85,7 +87,7 @@ def run_child(args: argparse.Namespace) -> dict:
                 "p95_ms": round(float(np.percentile(latency, 95)), 2),
                 "max_ms": round(float(latency.max()), 1),
                 "rss_mb": round(memory.rss / 1e6),
-                "private_mb": round(memory.uss / 1e6),
+                "anonymous_mb": anonymous_mb(),
             }
         )
     return {"random_access": args.random_access, "rounds": rounds}

@@ -78,3 +78,15 @@ def measure(name: str, command: list[str], *, cwd: Path | None = None, env: dict
 def python_command(code: str) -> list[str]:
     """Return the command that runs ``code`` with this interpreter."""
     return [sys.executable, "-c", code]
+
+
+def anonymous_mb() -> int:
+    """Return this process's anonymous memory in MB: what it holds besides mapped files.
+
+    RSS and even USS count the pages of mapped files that only this process
+    maps, which the kernel can drop at any time; anonymous memory it cannot.
+    """
+    for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+        if line.startswith("Anonymous:"):
+            return round(int(line.split()[1]) / 1024)
+    return 0
