@@ -6,12 +6,14 @@ call and plays back the Job states each test scripts.
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from mcg_lib.cluster import JOBS_FILE
+from mcg_lib.cluster.pods import _sync_container
 from mcg_lib.cluster.render import read_jobs
 from mcg_lib.cluster.submit import (
     MAX_API_ERRORS,
@@ -198,7 +200,9 @@ def test_instantiate_fills_run_values():
 
 
 def test_instantiate_fills_init_container():
-    template = next(t for t in TEMPLATES if t["metadata"]["name"] == "mcg-export-studio")
+    template = copy.deepcopy(next(t for t in TEMPLATES if t["metadata"]["name"] == "mcg-export-studio"))
+    # No committed Job copies a graph to a Pi today; give this one the init container a worker gets.
+    template["spec"]["template"]["spec"]["initContainers"] = [_sync_container("studio")]
 
     job = instantiate_job(template, snapshot="20250101", run_id="r1", image=IMAGE)
 

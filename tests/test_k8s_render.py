@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,8 +12,8 @@ from click.testing import CliRunner
 
 from mcg_lib.cli import cli
 from mcg_lib.cluster import CLUSTER_DATA_ROOT, JOBS_FILE
-from mcg_lib.cluster.plan import GRAPH_STAGE, upstream_stages
-from mcg_lib.cluster.pods import LOCAL_ROOT
+from mcg_lib.cluster.plan import GRAPH_STAGE, plan_jobs, upstream_stages
+from mcg_lib.cluster.pods import LOCAL_ROOT, pod_spec
 from mcg_lib.cluster.render import dump_jobs, read_jobs, render_jobs
 from mcg_lib.pipeline.stages import load_pipeline
 
@@ -273,7 +274,22 @@ def test_worker_graph_readers_copy_locally():
         }
         checked += 1
 
-    assert checked == len(pipeline.rulesets), "expected the export Jobs to copy their graph"
+
+def test_worker_stage_after_graph_gets_a_local_copy():
+    """Were a stage that reads a graph placed on a Pi, its pod would copy the graph first."""
+    pipeline = load_pipeline()
+    on_worker = dataclasses.replace(pipeline.stage("export"), placement="worker")
+    pipeline = dataclasses.replace(
+        pipeline, stages=tuple(on_worker if s.name == "export" else s for s in pipeline.stages)
+    )
+    plans = [plan for plan in plan_jobs(pipeline) if plan.stage.name == "export"]
+
+    assert [plan.local_graph for plan in plans] == list(pipeline.rulesets)
+    pod = pod_spec(plans[0])
+    sync = pod["initContainers"][0]["command"]
+    assert sync[:5] == ["mcg", "--data-root", CLUSTER_DATA_ROOT, "cluster", "sync-graph"]
+    assert sync[sync.index("--dest") + 1] == LOCAL_ROOT
+    assert pod["containers"][0]["volumeMounts"][1]["readOnly"] is True
 
 
 def test_upstream_stages_transitive():
