@@ -147,7 +147,7 @@ def test_random_catalog_byte_identical(data_root, tmp_path):
     assert first == second
 
 
-def test_ipc_bytes_ignore_validity_bits_past_the_last_row(tmp_path):
+def test_ipc_bytes_ignore_stray_validity_bits(tmp_path):
     # Rows 0 and 2 are valid; the bits after row 2 differ between the tables.
     offsets = pa.py_buffer(np.array([0, 1, 1, 2], dtype=np.int32).tobytes())
     years = pa.py_buffer(np.array([7, 0, 9], dtype=np.int64).tobytes())

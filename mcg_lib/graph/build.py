@@ -74,7 +74,7 @@ class BuildReport:
 
 @dataclass
 class _EdgeCounts:
-    """What the node tables need from the CSR build, besides the arrays saved in ``out``."""
+    """Per-node counts and flags from the CSR build that the node tables need, besides the saved arrays."""
 
     release_artist_counts: np.ndarray
     artist_is_main: np.ndarray

@@ -64,9 +64,9 @@ def artist_major(
 
     Returns the release node (int32) and the boolean flag of each edge in
     the new order. Each edge is packed into one int64, artist in the high
-    half and release and flag in the low half, so one ``np.sort`` of plain
-    integers does the work: numpy sorts integers with SIMD instructions,
-    several times faster than an argsort followed by gathers.
+    half and release and flag in the low half. One ``np.sort`` of plain
+    integers then does the work, several times faster than an argsort
+    followed by gathers, because numpy sorts integers with SIMD instructions.
     """
     keys = np.empty(len(release_nodes), dtype=np.int64)
     for start in range(0, len(keys), _PACK_CHUNK):
@@ -119,8 +119,8 @@ def map_file(file: BinaryIO, *, random_access: bool) -> mmap.mmap:
     """Map an open file read-only, advising random access if asked.
 
     Under a memory limit, the kernel's read-ahead around every touched page
-    (megabytes per fault on some disks) evicts the pages that queries need;
-    ``MADV_RANDOM`` keeps each fault to the page it asked for.
+    (megabytes per fault on some disks) evicts the pages that queries need.
+    ``MADV_RANDOM`` limits each fault to the page it touched.
     """
     mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
     if random_access:
