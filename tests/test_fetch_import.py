@@ -371,3 +371,26 @@ def test_cli_fetch_from_dir_with_series(data_root, tmp_path):
     manifest = read_json(data_root.raw_manifest("demo"))
     assert manifest["series"] == "excerpts"
     assert manifest["files"]["artists"]["records_dropped_as_duplicates"] == 1
+
+
+def test_rerun_without_source_keeps_published_month(data_root, samples_dir, monkeypatch):
+    # Nothing listens on this loopback port: a download attempt would fail the test.
+    monkeypatch.setenv("MCG_DUMPS_URL", "http://127.0.0.1:9")
+    folder = samples_dir / "discograph-2015"
+    first = run_stage("fetch", snapshot="20150101", data_root=data_root.root, raw_dir=str(folder))
+
+    again = run_stage("fetch", snapshot="20150101", data_root=data_root.root)
+
+    assert again["output_fingerprint"] == first["output_fingerprint"]
+    assert again["summary"]["method"] == first["summary"]["method"]
+
+
+def test_truncated_gzip_names_the_file(data_root, tmp_path, samples_dir):
+    source = tmp_path / "dumps"
+    source.mkdir()
+    whole = (samples_dir / "discograph-2015" / "discogs_test_releases.xml.gz").read_bytes()
+    (source / "a_releases.xml.gz").write_bytes(whole[: len(whole) // 2])
+    (source / "b_releases.xml.gz").write_bytes(whole)
+
+    with pytest.raises(InputError, match="a_releases.xml.gz: the compressed data is truncated"):
+        import_folder(data_root, "20150101", source, series="", force=False)

@@ -176,3 +176,16 @@ def test_replaced_raw_snapshot_rebuilds_the_catalog(data_root, samples_dir):
     manifest = run_stage("ingest", snapshot=snapshot, data_root=data_root.root)
 
     assert manifest["summary"]["tables"]["releases"] == SAMPLE_COUNTS["philipmat-discogs-xml2db/20170401-head50"]["releases"]
+
+
+def test_truncated_dump_fails_ingest_naming_the_file(data_root, samples_dir, tmp_path):
+    source = tmp_path / "dumps"
+    shutil.copytree(samples_dir / DISCOGRAPH, source)
+    releases = source / "discogs_test_releases.xml.gz"
+    releases.write_bytes(releases.read_bytes()[:200_000])
+    run_stage("fetch", snapshot="s1", data_root=data_root.root, raw_dir=str(source))
+
+    with pytest.raises(InputError, match="releases.xml.gz: the compressed data is truncated"):
+        run_stage("ingest", snapshot="s1", data_root=data_root.root)
+
+    assert not data_root.curated("s1").exists()

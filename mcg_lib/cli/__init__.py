@@ -64,6 +64,19 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except McgError as error:
             raise CommandError(error) from error
+        except OSError as error:
+            # Permissions, a read-only or full disk, a file where a folder should be.
+            raise CommandError(_file_system_error(error)) from error
+
+
+def _file_system_error(error: OSError) -> McgError:
+    where = error.filename if error.filename is not None else "a file"
+    reason = error.strerror or str(error)
+    return McgError(
+        f"cannot use {where}: {reason}",
+        hint="check that the data root (--data-root or MCG_DATA_ROOT) is a folder you can write to, "
+        "on a disk with free space",
+    )
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

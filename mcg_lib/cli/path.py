@@ -23,7 +23,7 @@ DEFAULT_TIMEOUT = 10.0
 @click.option(
     "--pairs",
     "pairs_file",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
     help="File of artist-id pairs, tab-separated, one pair a line ('-' reads stdin).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object a line.")
@@ -138,13 +138,24 @@ def _read_pairs(pairs_file: str):
             if not text or text.startswith("#"):
                 continue
             fields = text.split("\t")
-            if len(fields) != 2 or not all(f.strip().isdigit() for f in fields):
+            if len(fields) != 2 or not all(_is_id(f.strip()) for f in fields):
                 raise InputError(
                     f"line {line_number} is {text!r}, not two artist ids separated by a tab",
                     path=name,
                     hint="write one pair a line: FROM_ID<TAB>TO_ID",
                 )
             yield line_number, int(fields[0]), int(fields[1])
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"is not UTF-8 text (byte {error.start} of a line cannot be decoded)",
+            path=name,
+            hint="save the pairs file as UTF-8 or plain ASCII",
+        ) from error
     finally:
         if handle is not sys.stdin:
             handle.close()
+
+
+def _is_id(text: str) -> bool:
+    # str.isdigit() also accepts superscripts such as "²", which int() rejects.
+    return text.isascii() and text.isdigit()

@@ -9,18 +9,26 @@ which file contains which kind of dump, because imported files keep their bytes
 from __future__ import annotations
 
 import gzip
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from mcg_lib.errors import NotFoundError
+from mcg_lib.errors import InputError, NotFoundError
 from mcg_lib.ingest.schema import KINDS, RECORD_TAG
 from mcg_lib.paths import DataRoot
 from mcg_lib.publish import read_json
 
 try:
     from isal import igzip as _fast_gzip
+    from isal.isal_zlib import error as _isal_error
 except ImportError:  # isal may lack a wheel for some platforms
     _fast_gzip = None
+    _isal_error = zlib.error
+
+# What the decompressors raise on a truncated or damaged gzip stream.
+_DECOMPRESS_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, _isal_error)
 
 # The record element of each dump: its root is the plural, each record the singular.
 RECORD_TAGS = RECORD_TAG
@@ -43,6 +51,24 @@ def is_gzip(path: Path) -> bool:
     """Return whether a file starts with the gzip magic bytes, whatever its name."""
     with open(path, "rb") as handle:
         return handle.read(2) == GZIP_MAGIC
+
+
+@contextmanager
+def damaged_dump(path: Path) -> Iterator[None]:
+    """Turn the decompressor's errors while reading ``path`` into an InputError naming it.
+
+    A truncated gzip file ends in EOFError, which a command-line tool would
+    otherwise report as if the user had pressed Ctrl-D.
+    """
+    try:
+        yield
+    except _DECOMPRESS_ERRORS as error:
+        raise InputError(
+            f"the compressed data is truncated or damaged ({error})",
+            path=path,
+            hint="copy or download this file again, then rerun with --force "
+            "(in `mcg pipeline run`: --force fetch)",
+        ) from error
 
 
 def open_dump(path: Path) -> BinaryIO:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mcg_lib.errors import InputError
-from mcg_lib.fetch.layout import RECORD_TAGS, open_dump
+from mcg_lib.fetch.layout import RECORD_TAGS, damaged_dump, open_dump
 from mcg_lib.fetch.records import iter_records
 from mcg_lib.fetch.sniff import DumpFile
 from mcg_lib.log import get_logger
@@ -129,7 +129,7 @@ def merge_dumps(sources: list[DumpFile], target: Path) -> MergeResult:
 def _copy_records(
     source: DumpFile, record_tag: str, seen: SeenIds, count: SourceCount, out: BinaryIO
 ) -> None:
-    with open_dump(source.path) as stream:
+    with damaged_dump(source.path), open_dump(source.path) as stream:
         for record in iter_records(stream, record_tag, path=source.path):
             count.records += 1
             if record.id is None:

@@ -8,9 +8,12 @@ from typing import Any
 from mcg_lib.errors import ConfigError
 from mcg_lib.fetch.bucket import DOWNLOAD_SERIES, fetch_snapshot
 from mcg_lib.fetch.importer import import_folder
+from mcg_lib.log import get_logger
 from mcg_lib.paths import DataRoot
 from mcg_lib.pipeline.state import StageResult
-from mcg_lib.publish import sha256_file
+from mcg_lib.publish import read_json, sha256_file
+
+log = get_logger(__name__)
 
 
 def run(
@@ -32,10 +35,17 @@ def run(
     if raw_dir and base_url:
         raise ConfigError(
             "a dump folder and a base URL were both given",
-            hint="use --from-dir DIR to import files on disk, or --base-url URL to download",
+            hint="give a dump folder to import files on disk (--from-dir in mcg fetch, --raw-dir in "
+            "mcg pipeline run), or a base URL to download, not both",
         )
 
-    if raw_dir:
+    published = None if (force or raw_dir or base_url or series) else _published(root, snapshot)
+    if published is not None:
+        # A rerun that names no source keeps the published month rather than
+        # downloading it again, whether it was imported or downloaded.
+        log.info("raw snapshot %s is already published; keeping it (--force fetch replaces it)", snapshot)
+        manifest = published
+    elif raw_dir:
         manifest = import_folder(root, snapshot, Path(raw_dir), series=series, force=force)
     else:
         manifest = fetch_snapshot(
@@ -52,6 +62,18 @@ def run(
         summary=summarise(manifest),
         checksums=checksums,
     )
+
+
+def _published(root: DataRoot, snapshot: str) -> dict[str, Any] | None:
+    """Return the raw manifest of ``snapshot`` if it is published with all its files, else None."""
+    manifest_path = root.raw_manifest(snapshot)
+    if not manifest_path.is_file():
+        return None
+    manifest = read_json(manifest_path)
+    files = manifest.get("files", {}).values()
+    if not all((root.raw(snapshot) / entry["name"]).is_file() for entry in files):
+        return None
+    return manifest
 
 
 def summarise(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ def resolve_artist(graph: Graph, text: str | int) -> int:
     NotFoundError when none does.
     """
     query = str(text).strip()
-    if query.isdigit():
+    if query.isascii() and query.isdigit():
         artist_id = int(query)
         graph.artist_node(artist_id)
         return artist_id

@@ -10,6 +10,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mcg_lib.fetch.layout import damaged_dump
 from mcg_lib.ingest.batch import BatchResult, parse_batch
 from mcg_lib.ingest.schema import RECORD_TAG, SCHEMAS, TABLES_BY_KIND
 from mcg_lib.ingest.stream import Batch, DumpReader, RecordSplitter
@@ -100,27 +101,28 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
     stats = DumpStats(kind=kind, source=Path(path).name)
     writers = {table: TableWriter(out_dir, table, SCHEMAS[table], first_part) for table in TABLES_BY_KIND[kind]}
 
-    reader = DumpReader(path)
-    stream = reader.open()
-    try:
-        splitter = RecordSplitter(stream, RECORD_TAG[kind], path)
-        bar = progress(total=reader.size, unit="B", unit_scale=True, desc=f"ingest {kind}")
-        part_start = 0
-        in_process = workers == 0 or reader.size <= IN_PROCESS_MAX_BYTES
-        for result, batch_end in _parse_all(kind, splitter, str(path), 0 if in_process else workers):
-            stats.add(result)
-            for table, data in result.tables.items():
-                writers[table].write(data)
-            if batch_end - part_start >= PART_XML_BYTES:
-                for writer in writers.values():
-                    writer.next_part()
-                part_start = batch_end
-            bar.update(reader.position() - bar.n)
-        bar.close()
-        stats.xml_bytes = splitter.bytes_read
-    finally:
-        stream.close()
-        reader.close()
+    with damaged_dump(path):
+        reader = DumpReader(path)
+        stream = reader.open()
+        try:
+            splitter = RecordSplitter(stream, RECORD_TAG[kind], path)
+            bar = progress(total=reader.size, unit="B", unit_scale=True, desc=f"ingest {kind}")
+            part_start = 0
+            in_process = workers == 0 or reader.size <= IN_PROCESS_MAX_BYTES
+            for result, batch_end in _parse_all(kind, splitter, str(path), 0 if in_process else workers):
+                stats.add(result)
+                for table, data in result.tables.items():
+                    writers[table].write(data)
+                if batch_end - part_start >= PART_XML_BYTES:
+                    for writer in writers.values():
+                        writer.next_part()
+                    part_start = batch_end
+                bar.update(reader.position() - bar.n)
+            bar.close()
+            stats.xml_bytes = splitter.bytes_read
+        finally:
+            stream.close()
+            reader.close()
 
     for table, writer in writers.items():
         writer.close()
