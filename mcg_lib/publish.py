@@ -8,6 +8,7 @@ old output or the new one, never a half-written folder.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -109,3 +110,24 @@ def fingerprint(data: Any) -> str:
     """Return a stable SHA-256 of JSON-serialisable data, used to compare stage inputs."""
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def exclusive_lock(path: Path, *, busy: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` for the block, or raise PublishError saying ``busy``.
+
+    The lock is ``flock`` on the file, so the kernel releases it when the
+    holder exits, even when it is killed; a stale lock file blocks nobody.
+    """
+    from mcg_lib.errors import PublishError
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PublishError(f"{busy} (lock {path} is held)", hint="wait for it to finish, then rerun") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

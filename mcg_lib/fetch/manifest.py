@@ -8,7 +8,6 @@ immutable and later stages were built from them.
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from mcg_lib.errors import PublishError
 from mcg_lib.fetch.layout import KINDS
 from mcg_lib.log import get_logger
 from mcg_lib.paths import DataRoot
-from mcg_lib.publish import read_json, write_json_atomic
+from mcg_lib.publish import exclusive_lock, read_json, write_json_atomic
 
 log = get_logger(__name__)
 
@@ -148,17 +147,6 @@ def write_manifest(
 @contextmanager
 def snapshot_lock(root: DataRoot, snapshot: str) -> Iterator[None]:
     """Hold an exclusive lock on one raw snapshot, or raise PublishError if another run has it."""
-    root.staging.mkdir(parents=True, exist_ok=True)
     path = root.staging / f"raw-{snapshot}.lock"
-    with open(path, "a+b") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise PublishError(
-                f"another mcg fetch is writing raw snapshot {snapshot} (lock {path} is held)",
-                hint="wait for it to finish, then rerun",
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    with exclusive_lock(path, busy=f"another mcg fetch is writing raw snapshot {snapshot}"):
+        yield

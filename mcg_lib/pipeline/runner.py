@@ -14,7 +14,7 @@ from mcg_lib.notebooks import execute_notebook
 from mcg_lib.paths import DataRoot, check_ruleset_name, check_snapshot_name
 from mcg_lib.pipeline.stages import Stage, load_pipeline, project_dir
 from mcg_lib.pipeline.state import check_parameters, is_current, stage_fingerprint
-from mcg_lib.publish import write_json_atomic
+from mcg_lib.publish import exclusive_lock, write_json_atomic
 
 log = get_logger(__name__)
 
@@ -81,25 +81,38 @@ def plan_pipeline(
 
 def run_pipeline(plan: PipelinePlan) -> Path:
     """Execute every stage of the plan in order; return the folder of executed notebooks."""
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_dir = plan.root.runs(plan.snapshot) / run_id
-    record: dict[str, Any] = {"snapshot": plan.snapshot, "run_id": run_id, "rulesets": plan.rulesets, "stages": []}
-    started = time.monotonic()
-    log.info("pipeline run %s for snapshot %s (rulesets: %s)", run_id, plan.snapshot, ", ".join(plan.rulesets))
+    # Two runs on one snapshot would rebuild and replace each other's outputs.
+    lock = plan.root.staging / f"pipeline-{plan.snapshot}.lock"
+    with exclusive_lock(lock, busy=f"another mcg pipeline run is working on snapshot {plan.snapshot}"):
+        run_dir = _new_run_dir(plan.root.runs(plan.snapshot))
+        run_id = run_dir.name
+        record: dict[str, Any] = {"snapshot": plan.snapshot, "run_id": run_id, "rulesets": plan.rulesets, "stages": []}
+        started = time.monotonic()
+        log.info("pipeline run %s for snapshot %s (rulesets: %s)", run_id, plan.snapshot, ", ".join(plan.rulesets))
 
-    try:
-        for stage in load_pipeline().stages:
-            if plan.only is not None and stage.name not in plan.only:
-                continue
-            for ruleset in plan.rulesets if stage.per_ruleset else [None]:
-                record["stages"].append(_run_one(plan, stage, ruleset, run_dir))
-    finally:
-        record["seconds"] = round(time.monotonic() - started, 1)
-        if record["stages"]:
-            write_json_atomic(run_dir / "run.json", record)
+        try:
+            for stage in load_pipeline().stages:
+                if plan.only is not None and stage.name not in plan.only:
+                    continue
+                for ruleset in plan.rulesets if stage.per_ruleset else [None]:
+                    record["stages"].append(_run_one(plan, stage, ruleset, run_dir))
+        finally:
+            record["seconds"] = round(time.monotonic() - started, 1)
+            if record["stages"]:
+                write_json_atomic(run_dir / "run.json", record)
 
     log.info("pipeline finished in %.0f s; executed notebooks are in %s", record["seconds"], run_dir)
     return run_dir
+
+
+def _new_run_dir(runs: Path) -> Path:
+    """Return the folder of a new run, named by the time; a second run within a second gets a suffix."""
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate, number = runs / run_id, 1
+    while candidate.exists():
+        number += 1
+        candidate = runs / f"{run_id}-{number}"
+    return candidate
 
 
 def _run_one(plan: PipelinePlan, stage: Stage, ruleset: str | None, run_dir: Path) -> dict[str, Any]:
