@@ -327,6 +327,7 @@ def test_server_rejects_paths_outside_site(served):
 
     assert get(root + "index.html")[0] == 404
     assert get(served + "_headers")[0] == 404
+    assert get(served + "%5Fheaders")[0] == 404
     assert get(served + "data/")[0] == 404
     assert get(served + "../../etc/passwd")[0] == 404
     status, headers, _ = get(root + "prefix")

@@ -68,7 +68,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return None
-        if inside.rsplit("/", 1)[-1] == "_headers":
+        # Compare the file the path resolves to, so that "/%5Fheaders" is caught too.
+        if Path(self.translate_path(self.path)).name == "_headers":
             self.send_error(HTTPStatus.NOT_FOUND, "not found")
             return None
         return super().send_head()
