@@ -16,7 +16,7 @@ import pytest
 from test_research import build_month
 from test_research_publish import scan_page
 
-from mcg_lib.errors import ConfigError
+from mcg_lib.errors import ConfigError, McgError
 from mcg_lib.notebooks import declared_parameters, execute_notebook
 from mcg_lib.paths import DataRoot
 from mcg_lib.pipeline.runner import plan_pipeline
@@ -183,3 +183,21 @@ def test_pipeline_notebooks_run_in_order(samples_dir, tmp_path):
 
     committed = (project_dir() / "notebooks" / "pipeline").glob("*.ipynb")
     assert sorted(set(ran)) == sorted(path.name for path in committed)
+
+
+def test_failed_notebook_keeps_exit_code_of_its_error(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell("name = 'x'")
+    parameters.metadata["tags"] = ["parameters"]
+    failing = nbformat.v4.new_code_cell(
+        "from mcg_lib.errors import InputError\nraise InputError('bad dump', path=name)"
+    )
+    notebook.cells = [parameters, failing]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "fails.ipynb"
+    nbformat.write(notebook, path)
+
+    with pytest.raises(McgError, match="InputError: x: bad dump") as caught:
+        execute_notebook(path, tmp_path / "out.ipynb", {"name": "x"}, cwd=project_dir())
+
+    assert caught.value.exit_code == 4

@@ -14,6 +14,7 @@ from typing import Any
 import papermill
 from jupyter_client.manager import KernelManager
 
+from mcg_lib import errors
 from mcg_lib.errors import ConfigError, McgError
 from mcg_lib.log import get_logger
 
@@ -81,10 +82,15 @@ def _run(notebook: Path, output: Path, parameters: dict[str, Any], cwd: Path | N
             km=manager,
         )
     except papermill.PapermillExecutionError as error:
-        raise McgError(
+        failure = McgError(
             f"notebook {Path(notebook).name} failed in cell {error.exec_count}: {error.ename}: {error.evalue}",
             hint=f"the executed notebook with the full traceback is {output}",
-        ) from None
+        )
+        # Exit as the stage's own error would have, so scripts can tell a bad input from a bug.
+        raised = getattr(errors, error.ename, None)
+        if isinstance(raised, type) and issubclass(raised, McgError):
+            failure.exit_code = raised.exit_code
+        raise failure from None
     finally:
         # A kernel manager passed in is not shut down by papermill.
         if manager.has_kernel:
