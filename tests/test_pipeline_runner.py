@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
+from mcg_lib.cli import cli
 from mcg_lib.errors import PublishError
 from mcg_lib.pipeline.runner import PipelinePlan, _new_run_dir, run_pipeline
 from mcg_lib.publish import exclusive_lock
@@ -25,3 +27,17 @@ def test_runs_in_one_second_get_distinct_folders(tmp_path):
 
     assert second != first
     assert not second.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--start-date", "2026-02-30"), ("--start-date", "soon"), ("--rulesets", ""), ("--rulesets", " , ")],
+)
+def test_bad_option_fails_before_any_stage(tmp_path, option, value):
+    result = CliRunner().invoke(
+        cli, ["--data-root", str(tmp_path / "data"), "pipeline", "run", "--snapshot", "demo", option, value]
+    )
+
+    assert result.exit_code == 2
+    assert option in result.output
+    assert not (tmp_path / "data").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
@@ -57,7 +58,13 @@ def run(ctx: click.Context, snapshot: str, raw_dir: str | None, series: str | No
         "start_date": start_date,
         "research": research,
     }
-    names = [r.strip() for r in rulesets.split(",")] if rulesets else None
+    if start_date:
+        _check_date(start_date)
+    names = None
+    if rulesets is not None:
+        names = [r.strip() for r in rulesets.split(",") if r.strip()]
+        if not names:
+            raise click.BadParameter("name at least one ruleset, such as all-credits", param_hint="--rulesets")
     plan = plan_pipeline(snapshot, data_root(ctx), rulesets=names, overrides=overrides,
                          force=list(force), only=list(only))
     run_dir = run_pipeline(plan)
@@ -93,3 +100,11 @@ def notebooks(write: bool) -> None:
         raise click.ClickException("stage notebooks differ from pipelines/stages.toml; "
                                    "run 'mcg pipeline notebooks --write'")
     click.echo("stage notebooks match pipelines/stages.toml")
+
+
+def _check_date(text: str) -> None:
+    # Checked here so a bad date fails before the earlier stages run, not at precompute.
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date in the form YYYY-MM-DD", param_hint="--start-date") from None
