@@ -117,7 +117,7 @@ def exclusive_lock(path: Path, *, busy: str) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` for the block, or raise PublishError saying ``busy``.
 
     The lock is ``flock`` on the file, so the kernel releases it when the
-    holder exits, even when it is killed; a stale lock file blocks nobody.
+    holder exits, even when it is killed. A lock file left behind blocks no later run.
     """
     from mcg_lib.errors import PublishError
 

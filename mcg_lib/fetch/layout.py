@@ -27,7 +27,7 @@ except ImportError:  # isal may lack a wheel for some platforms
     _fast_gzip = None
     _isal_error = zlib.error
 
-# What the decompressors raise on a truncated or damaged gzip stream.
+# Exceptions the decompressors raise on a truncated or damaged gzip stream.
 _DECOMPRESS_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, _isal_error)
 
 # The record element of each dump: its root is the plural, each record the singular.
