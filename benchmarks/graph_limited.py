@@ -4,7 +4,7 @@ Run as root with ``uv run python -m benchmarks.graph_limited --data-root DIR
 --snapshot S``. The graph's files are first dropped from the page cache
 (``posix_fadvise(DONTNEED)``), then a child process joins a memory cgroup
 limited to ``--limit-mb`` (cgroup v1 or v2, whichever the machine mounts) and
-answers ``--rounds`` rounds of 200 random pairs, each round with new pairs.
+searches ``--rounds`` rounds of 200 random pairs, each round with new pairs.
 Page cache the child faults in counts against the limit, as it does in a
 Kubernetes pod, so the rounds show how a server behaves once its graph no
 longer fits in memory. Each setting of ``random_access`` runs in its own child.

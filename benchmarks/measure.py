@@ -81,10 +81,10 @@ def python_command(code: str) -> list[str]:
 
 
 def anonymous_mb() -> int:
-    """Return this process's anonymous memory in MB: what it holds besides mapped files.
+    """Return this process's anonymous memory in MB: memory other than mapped files.
 
     RSS and even USS count the pages of mapped files that only this process
-    maps, which the kernel can drop at any time; anonymous memory it cannot.
+    maps. The kernel can drop those at any time, but not anonymous memory.
     """
     for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
         if line.startswith("Anonymous:"):

@@ -119,8 +119,6 @@ def exclusive_lock(path: Path, *, busy: str) -> Iterator[None]:
     The lock is ``flock`` on the file, so the kernel releases it when the
     holder exits, even when it is killed. A lock file left behind blocks no later run.
     """
-    from mcg_lib.errors import PublishError
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as handle:
         try:

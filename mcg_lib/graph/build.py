@@ -202,7 +202,7 @@ def _fetch_numpy(
 ) -> dict[str, np.ndarray]:
     """Run ``query`` and copy its columns, batch by batch, into arrays of ``rows`` rows at most.
 
-    Filling preallocated arrays from Arrow batches never holds a second
+    Filling preallocated arrays from Arrow batches never keeps a second
     full-size copy of a column, as concatenating the batches would.
     """
     arrays = {name: np.empty(rows, dtype=dtype) for name, dtype in dtypes.items()}

@@ -96,7 +96,7 @@ def load_array(folder: Path, name: str, *, mmap: bool = True, random_access: boo
 
     The map is returned as a plain ndarray view: indexing an ``np.memmap``
     subclass costs several microseconds more per call, which adds up over the
-    hundreds of small lookups of one query. ``random_access`` tells the
+    hundreds of small lookups of one query. ``random_access`` advises the
     kernel not to read ahead around each page a query touches.
     """
     path = folder / name

@@ -1,7 +1,7 @@
 """Popularity, release count and hint release of every artist, from the artist -> release CSR.
 
 These are per-artist reductions over the artist's edges, so numpy computes
-them in one pass over the arrays the build already holds in artist order,
+them in one pass over the arrays the build already has in artist order,
 instead of a join and a grouping of every edge in SQL.
 """
 
@@ -39,7 +39,7 @@ class ArtistStats:
 def hint_release_keys(versions: np.ndarray, years: np.ndarray) -> np.ndarray:
     """Return the part of the hint key that depends on the release node only, one int64 per node.
 
-    ``years`` holds 0 where the year is unknown.
+    ``years`` is 0 where the year is unknown.
     """
     known = np.where(years == 0, _UNKNOWN_YEAR, years).astype(np.int64)
     year_part = (_UNKNOWN_YEAR - np.minimum(known, _UNKNOWN_YEAR)) << _NODE_BITS
