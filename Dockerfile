@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # The mcg image: the package, the stage notebooks, the stage list and the
 # rendered stage Jobs, run by papermill on the cluster. Every dependency is a
-# wheel from uv.lock with builds for x86_64 and aarch64, and both base images
-# are multi-arch, so one recipe builds for linux/amd64 (the ZimaBoard) and
+# wheel from uv.lock with builds for x86_64 and aarch64, mcg's own search
+# kernel is compiled in the build stage, and both base images are multi-arch, so one recipe builds for linux/amd64 (the ZimaBoard) and
 # linux/arm64 (the Pis):
 #   docker buildx build --platform linux/amd64,linux/arm64 -t REGISTRY/mcg:VERSION --push .
 
@@ -10,6 +10,11 @@
 ARG PYTHON_IMAGE=python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c
 
 FROM ${PYTHON_IMAGE} AS build
+# A C compiler for the graph search kernel, built when the project installs.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
 # The uv release that wrote uv.lock.
 RUN pip install --no-cache-dir uv==0.13.9
 ENV UV_COMPILE_BYTECODE=1 \
@@ -19,6 +24,7 @@ WORKDIR /app
 # Dependencies first, so a code change does not rebuild them.
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --locked --no-dev --no-install-project --no-cache
+COPY hatch_build.py ./
 COPY mcg_lib ./mcg_lib
 RUN uv sync --locked --no-dev --no-editable --no-cache
 

@@ -11,6 +11,7 @@ import click
 
 from mcg_lib.cli.options import data_root, ruleset_option, snapshot_option
 from mcg_lib.errors import AmbiguousArtistError, InputError, NotFoundError
+from mcg_lib.graph.search import MAX_HOPS_LIMIT
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -31,7 +32,7 @@ DEFAULT_TIMEOUT = 10.0
     "--max-hops",
     default=12,
     show_default=True,
-    type=click.IntRange(1),
+    type=click.IntRange(1, MAX_HOPS_LIMIT),
     help="Maximum chain length searched, in hops.",
 )
 @click.option(

@@ -228,7 +228,7 @@ class Graph:
 
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
-            scratch = SearchScratch(self.artist_count, self.release_count)
+            scratch = SearchScratch(self)
             self._local.scratch = scratch
         return scratch
 
