@@ -7,6 +7,7 @@ import random
 import time
 from collections import defaultdict, deque
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -16,14 +17,13 @@ from mcg_lib.cli import cli
 from mcg_lib.errors import AmbiguousArtistError, NotFoundError
 from mcg_lib.graph import find_path, open_graph, resolve_artist
 from mcg_lib.graph.stage import run
+from mcg_lib.graph.store import Graph
 
 SNAPSHOT = "demo"
 
 
 def plain_adjacency(graph_folder) -> dict[tuple[str, int], set[tuple[str, int]]]:
     """Read the published node tables and CSR back into a dict keyed by ("a"|"r", id)."""
-    import numpy as np
-
     artists = pq.read_table(graph_folder / "artists.parquet").column("artist_id").to_pylist()
     releases = pq.read_table(graph_folder / "releases.parquet").column("release_id").to_pylist()
     offsets = np.load(graph_folder / "csr" / "release_offsets.npy")
@@ -70,11 +70,16 @@ def scene_graph(data_root):
     return open_graph(data_root, SNAPSHOT, "all-credits")
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_graphs_match_plain_bfs(data_root, seed):
-    write_random_catalog(data_root, SNAPSHOT, seed=seed, artists=300, releases=260, max_credits=3)
+@pytest.mark.parametrize(
+    ("seed", "max_credits", "server"),
+    [(1, 3, False), (2, 3, False), (3, 3, True), (4, 6, False), (5, 6, True)],
+)
+def test_random_graphs_match_plain_bfs(data_root, seed, max_credits, server):
+    # server: opened as mcg api opens it, with offsets narrowed to int32.
+    write_random_catalog(data_root, SNAPSHOT, seed=seed, artists=300, releases=260, max_credits=max_credits)
     run(data_root, SNAPSHOT, force=False, ruleset="all-credits")
-    graph = open_graph(data_root, SNAPSHOT, "all-credits")
+    graph = Graph(open_graph(data_root, SNAPSHOT, "all-credits").path, random_access=server)
+    assert graph.by_artist.offsets.dtype == (np.int32 if server else np.int64)
     adjacency = plain_adjacency(graph.path)
     ids = graph.artist_ids.tolist()
     rng = random.Random(seed)

@@ -1,6 +1,6 @@
 """A small thread pool for path searches, which sheds load instead of queueing without end.
 
-Each search thread keeps per-graph scratch arrays (see mcg_lib.graph.search),
+Each concurrent search borrows per-graph scratch arrays (see mcg_lib.graph.search),
 so the pool's size also bounds the memory that searches use.
 """
 

@@ -80,7 +80,7 @@ def load_state(settings: ApiSettings) -> SnapshotState:
     for _attempt in range(3):
         before = read_signature(root, settings)
         graphs = {
-            ruleset: _open_verified(root, settings.snapshot, ruleset)
+            ruleset: _open_verified(root, settings.snapshot, ruleset, settings.search_threads)
             for ruleset in settings.rulesets
         }
         if read_signature(root, settings) == before:
@@ -106,11 +106,14 @@ def load_state(settings: ApiSettings) -> SnapshotState:
     )
 
 
-def _open_verified(root: DataRoot, snapshot: str, ruleset: str) -> ServedGraph:
+def _open_verified(root: DataRoot, snapshot: str, ruleset: str, searches: int) -> ServedGraph:
     folder = graph_folder(root, snapshot, ruleset)
     graph = Graph(folder, random_access=True)
     served = ServedGraph(graph, etag=_etag(graph))
     checked = verify_graph(folder)
+    # After the check, which reads every file: the first queries then find
+    # their pages ready.
+    graph.prepare_searches(searches)
     log.info(
         "graph %s/%s verified: %d files, %d bytes in %s",
         graph.snapshot,

@@ -45,11 +45,26 @@ typedef struct {
     int64_t capacity;
 } NodeList;
 
-/* One direction of the graph: neighbours of node i are targets[offsets[i]:offsets[i+1]]. */
+/* One direction of the graph: neighbours of node i are targets[offsets[i]:offsets[i+1]].
+ * Offsets are int64 as stored, or int32 when a server has narrowed them. */
 typedef struct {
-    const int64_t *offsets;
+    const int64_t *offsets64;
+    const int32_t *offsets32;
     const int32_t *targets;
 } Adjacency;
+
+static inline int64_t offset_at(const Adjacency *adjacency, int64_t node)
+{
+    return adjacency->offsets64 ? adjacency->offsets64[node] : adjacency->offsets32[node];
+}
+
+static inline void prefetch_offset(const Adjacency *adjacency, int64_t node)
+{
+    if (adjacency->offsets64)
+        __builtin_prefetch(&adjacency->offsets64[node]);
+    else
+        __builtin_prefetch(&adjacency->offsets32[node]);
+}
 
 /* One of the two searches. Node lists of every depth are stored one after
  * the other in nodes; depth d spans layer_start[d] to layer_start[d + 1]. */
@@ -90,7 +105,7 @@ static double now(void)
     return (double)spec.tv_sec + (double)spec.tv_nsec * 1e-9;
 }
 
-/* Counts edges read and says whether the deadline has passed, looking at
+/* Counts edges read and returns whether the deadline has passed, looking at
  * the clock only every CLOCK_EVERY edges. */
 static int out_of_time(Search *search, int64_t edges)
 {
@@ -111,47 +126,79 @@ static int type_at(int depth)
 
 static int64_t layer_cost(const Search *search, const Side *side)
 {
-    const int64_t *offsets = search->by_type[type_at(side->depth)].offsets;
+    const Adjacency *adjacency = &search->by_type[type_at(side->depth)];
     int64_t cost = 0;
     for (int64_t i = side->layer_start[side->depth]; i < side->nodes.length; i++) {
+        if (i + 16 < side->nodes.length)
+            prefetch_offset(adjacency, side->nodes.items[i + 16]);
         int32_t node = side->nodes.items[i];
-        cost += offsets[node + 1] - offsets[node];
+        cost += offset_at(adjacency, node + 1) - offset_at(adjacency, node);
     }
     return cost;
 }
 
+static int reserve(NodeList *list, int64_t extra)
+{
+    if (list->length + extra <= list->capacity)
+        return 0;
+    int64_t capacity = list->length + extra + 1024;
+    int32_t *grown = realloc(list->items, (size_t)capacity * sizeof(int32_t));
+    if (grown == NULL)
+        return -1;
+    list->items = grown;
+    list->capacity = capacity;
+    return 0;
+}
+
 /* Expands the deepest layer of a side. Nodes the other side reached go to
- * met (each once); nodes nobody reached are marked and form the next layer. */
+ * met (each once); nodes that neither side reached are marked and form the next layer.
+ *
+ * The inner loop has no branch on whether a neighbour is new: which ones
+ * are is random, and mispredicted branches would stop the processor from
+ * waiting on several marks' cache misses at once. Every neighbour is
+ * written after the layer and only new ones advance the length, so the
+ * list first gets room for all of the layer's edges. */
 static int expand(Search *search, Side *side, const Side *other, NodeList *met)
 {
     int from_type = type_at(side->depth);
     const Adjacency *adjacency = &search->by_type[from_type];
     Mark *marks = search->marks[1 - from_type];
     Mark own = (Mark)(side->side_bit | (side->depth + 2));
+    Mark other_bit = other->side_bit;
     int64_t first = side->layer_start[side->depth];
     int64_t last = side->nodes.length;
+    if (reserve(&side->nodes, side->cost))
+        return OUT_OF_MEMORY;
+    int32_t *nodes = side->nodes.items;
+    int64_t length = last;
 
     for (int64_t i = first; i < last; i++) {
-        int32_t node = side->nodes.items[i];
-        int64_t start = adjacency->offsets[node];
-        int64_t end = adjacency->offsets[node + 1];
+        if (i + 8 < last)
+            prefetch_offset(adjacency, nodes[i + 8]);
+        int32_t node = nodes[i];
+        int64_t start = offset_at(adjacency, node);
+        int64_t end = offset_at(adjacency, node + 1);
         if (out_of_time(search, end - start))
             return DEADLINE_PASSED;
         for (int64_t e = start; e < end; e++) {
+            if (e + 16 < end)
+                __builtin_prefetch(&marks[adjacency->targets[e + 16]], 1);
             int32_t next = adjacency->targets[e];
             Mark mark = marks[next];
-            if (mark == 0) {
-                marks[next] = own;
-                if (push(&side->nodes, next))
-                    return OUT_OF_MEMORY;
-            } else if ((mark & HIGH_SIDE) == other->side_bit && !(mark & ON_PATH)) {
-                /* ON_PATH doubles as "already in met" during the search. */
+            int fresh = mark == 0;
+            marks[next] = fresh ? own : mark;
+            nodes[length] = next;
+            length += fresh;
+            /* Reached by the other side and not yet met. ON_PATH doubles
+             * as "already in met" during the search. */
+            if (mark != 0 && ((mark ^ other_bit) & (HIGH_SIDE | ON_PATH)) == 0) {
                 marks[next] = mark | ON_PATH;
                 if (push(met, next))
                     return OUT_OF_MEMORY;
             }
         }
     }
+    side->nodes.length = length;
     side->depth++;
     side->layer_start[side->depth] = last;
     return FOUND;
@@ -162,7 +209,8 @@ static int32_t first_neighbour(const Search *search, int from_type, int32_t node
 {
     const Adjacency *adjacency = &search->by_type[from_type];
     const Mark *marks = search->marks[1 - from_type];
-    for (int64_t e = adjacency->offsets[node]; e < adjacency->offsets[node + 1]; e++) {
+    int64_t end = offset_at(adjacency, node + 1);
+    for (int64_t e = offset_at(adjacency, node); e < end; e++) {
         int32_t next = adjacency->targets[e];
         if ((marks[next] & mask) == want)
             return next;
@@ -231,8 +279,11 @@ static void clear_marks(Search *search, const Side *side)
     for (int depth = 0; depth <= side->depth; depth++) {
         Mark *marks = search->marks[type_at(depth)];
         int64_t end = depth < side->depth ? side->layer_start[depth + 1] : side->nodes.length;
-        for (int64_t i = side->layer_start[depth]; i < end; i++)
+        for (int64_t i = side->layer_start[depth]; i < end; i++) {
+            if (i + 16 < end)
+                __builtin_prefetch(&marks[side->nodes.items[i + 16]], 1);
             marks[side->nodes.items[i]] = 0;
+        }
     }
 }
 
@@ -256,21 +307,29 @@ static int start_side(Search *search, Side *side, int32_t root, Mark side_bit, i
  *
  * On FOUND, chain holds chain_length[0] node indices from high to low,
  * alternating artist and release; it must have room for 2 * max_hops + 1.
+ * offset_bytes (4 or 8) is the width of both offset arrays.
  * expanded[0] counts the nodes whose neighbours were read. max_hops must
  * be at most 8000 so that depths fit in a mark.
  */
-int mcg_find_chain(const int64_t *artist_offsets, const int32_t *artist_releases, const int64_t *release_offsets,
-                   const int32_t *release_artists, Mark *artist_marks, Mark *release_marks, int32_t low,
-                   int32_t high, int32_t max_hops, int64_t max_expanded, double deadline, int32_t *chain,
+int mcg_find_chain(const void *artist_offsets, const int32_t *artist_releases, const void *release_offsets,
+                   const int32_t *release_artists, int32_t offset_bytes, Mark *artist_marks, Mark *release_marks,
+                   int32_t low, int32_t high, int32_t max_hops, int64_t max_expanded, double deadline, int32_t *chain,
                    int32_t *chain_length, int64_t *expanded)
 {
     Search search = {
-        .by_type = {{artist_offsets, artist_releases}, {release_offsets, release_artists}},
+        .by_type = {{NULL, NULL, artist_releases}, {NULL, NULL, release_artists}},
         .marks = {artist_marks, release_marks},
         .deadline = deadline,
         /* So that the first edge read looks at the clock. */
         .edges_since_clock = CLOCK_EVERY,
     };
+    if (offset_bytes == 8) {
+        search.by_type[0].offsets64 = artist_offsets;
+        search.by_type[1].offsets64 = release_offsets;
+    } else {
+        search.by_type[0].offsets32 = artist_offsets;
+        search.by_type[1].offsets32 = release_offsets;
+    }
     Side sides[2] = {{0}, {0}};
     NodeList met = {0};
     int status = start_side(&search, &sides[0], low, 0, max_hops);

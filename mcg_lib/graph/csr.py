@@ -1,7 +1,8 @@
 """Compressed sparse row (CSR) adjacency arrays of the bipartite graph.
 
 Each direction is two ``.npy`` files: ``<name>_offsets`` (int64, one more
-entry than nodes) and ``<name>_targets`` (int32 node indices). The
+entry than nodes; a server may narrow them to int32 in memory) and
+``<name>_targets`` (int32 node indices). The
 neighbours of node ``i`` are ``targets[offsets[i]:offsets[i + 1]]``, sorted
 ascending. Plain ``.npy`` files open with ``np.load(mmap_mode="r")``, so a
 reader maps them instead of reading them.
@@ -28,6 +29,9 @@ _PACK_CHUNK = 1 << 23
 
 # Up to this many nodes, neighbours are gathered as whole slices.
 _FEW_NODES = 32
+
+# Linux's madvise advice that faults a range in; Python 3.11's mmap has no name for it.
+_MADV_POPULATE_READ = 22
 
 
 @dataclass(frozen=True)
@@ -91,13 +95,16 @@ def save_array(folder: Path, name: str, array: np.ndarray) -> None:
     np.save(path, array, allow_pickle=False)
 
 
-def load_array(folder: Path, name: str, *, mmap: bool = True, random_access: bool = False) -> np.ndarray:
+def load_array(
+    folder: Path, name: str, *, mmap: bool = True, random_access: bool = False, populate: bool = False
+) -> np.ndarray:
     """Load an array, memory-mapped by default.
 
     The map is returned as a plain ndarray view: indexing an ``np.memmap``
     subclass costs several microseconds more per call, which adds up over the
     hundreds of small lookups of one query. ``random_access`` advises the
-    kernel not to read ahead around each page a query touches.
+    kernel not to read ahead around each page a query touches; ``populate``
+    reads the whole file in now, so that no query waits for the disk.
     """
     path = folder / name
     if not mmap:
@@ -109,10 +116,25 @@ def load_array(folder: Path, name: str, *, mmap: bool = True, random_access: boo
             read_header = np.lib.format.read_array_header_2_0
         shape, fortran_order, dtype = read_header(file)
         header_bytes = file.tell()
-        mapped = map_file(file, random_access=random_access)
+        # A map read in whole is read sequentially, with the kernel's read-ahead.
+        mapped = map_file(file, random_access=random_access and not populate)
+    if populate:
+        populate_map(mapped)
     if fortran_order:
         raise ValueError(f"{path}: arrays in Fortran order are not supported")
     return np.ndarray(shape, dtype=dtype, buffer=mapped, offset=header_bytes)
+
+
+def narrow_offsets(offsets: np.ndarray) -> np.ndarray:
+    """Return offsets as an int32 copy in memory when the edge count allows, else unchanged.
+
+    A server keeps half the bytes resident, and its queries take no page
+    faults on offsets. int32 rather than uint32, because numpy turns
+    arithmetic that mixes uint64 and int64 into floats.
+    """
+    if len(offsets) == 0 or int(offsets[-1]) > np.iinfo(np.int32).max:
+        return offsets
+    return offsets.astype(np.int32)
 
 
 def map_file(file: BinaryIO, *, random_access: bool) -> mmap.mmap:
@@ -126,6 +148,14 @@ def map_file(file: BinaryIO, *, random_access: bool) -> mmap.mmap:
     if random_access:
         mapped.madvise(mmap.MADV_RANDOM)
     return mapped
+
+
+def populate_map(mapped: mmap.mmap) -> None:
+    """Read a whole map in and map its pages, falling back to asynchronous read-ahead."""
+    try:
+        mapped.madvise(_MADV_POPULATE_READ)
+    except OSError:  # kernels before 5.14
+        mapped.madvise(mmap.MADV_WILLNEED)
 
 
 def gather_neighbors(

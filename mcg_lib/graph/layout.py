@@ -31,11 +31,17 @@ NAMES_LOOKUP = "lookup/artist_names.arrow"
 
 def read_ipc(path: Path, *, random_access: bool = False) -> pa.Table:
     """Map an Arrow IPC file and return its table without copying the data."""
+    return map_ipc(path, random_access=random_access)[0]
+
+
+def map_ipc(path: Path, *, random_access: bool = False) -> tuple[pa.Table, int]:
+    """Map an Arrow IPC file; return its table and the address where the file's first byte is mapped."""
     from mcg_lib.graph.csr import map_file
 
     with open(path, "rb") as file:
         mapped = map_file(file, random_access=random_access)
-    return pa.ipc.open_file(pa.BufferReader(pa.py_buffer(mapped))).read_all()
+    buffer = pa.py_buffer(mapped)
+    return pa.ipc.open_file(pa.BufferReader(buffer)).read_all(), buffer.address
 
 
 def write_ipc(table: pa.Table, path: Path) -> None:

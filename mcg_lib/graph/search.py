@@ -4,8 +4,9 @@ The graph is bipartite (artist - release - artist), so a chain of ``n`` hops
 has ``2n`` edges. Both searches expand one whole level at a time; the side
 whose deepest level has fewer edges goes next. The search itself runs in a
 small C kernel (``bfs.c``, compiled when mcg is installed and loaded with
-ctypes), because a query touches up to millions of edges one by one and
-per-level numpy calls left most of the time in overhead.
+ctypes), because a query touches up to millions of edges one at a time,
+which numpy can only batch per level, with a dozen calls and their
+temporaries each.
 
 Tie-breaking (the same rule as the precomputed answers): of all shortest
 chains, the one returned is found by walking from the artist with the higher
@@ -15,14 +16,17 @@ the release with the lowest release id, then the artist with the lowest
 artist id, and so on. The chain for (A, B) is therefore the reverse of the
 chain for (B, A).
 
-Per-query memory stays small: each thread has two bytes of marks per node,
-allocated once per graph (pages are touched only where searches go), and
-the kernel clears the marks it set before it returns.
+Per-query memory stays small: each concurrent search has two bytes of marks
+per node, allocated once per graph and lent from a pool, and the kernel
+clears the marks it set before it returns.
 """
 
 from __future__ import annotations
 
 import ctypes
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,7 +55,7 @@ _OUT_OF_MEMORY = 5
 
 
 class SearchScratch:
-    """The marks of every node, reused by every search of one thread on one graph."""
+    """The marks of every node for one search at a time, reused by the searches after it."""
 
     def __init__(self, graph: Graph) -> None:
         # np.zeros maps zero pages lazily, so untouched parts cost no memory.
@@ -61,18 +65,56 @@ class SearchScratch:
         self.chain_length = ctypes.c_int32()
         self.expanded = ctypes.c_int64()
         self._keep = (graph.by_artist, graph.by_release, artist_marks, release_marks)
-        # The kernel's first six arguments, worked out once.
-        self.arrays = tuple(
-            _address(array, dtype)
-            for array, dtype in (
-                (graph.by_artist.offsets, np.int64),
-                (graph.by_artist.targets, np.int32),
-                (graph.by_release.offsets, np.int64),
-                (graph.by_release.targets, np.int32),
-                (artist_marks, np.uint16),
-                (release_marks, np.uint16),
-            )
+        # The kernel's first seven arguments, worked out once. Offsets are
+        # int64 as stored, or int32 where the graph narrowed them.
+        width = graph.by_artist.offsets.dtype.itemsize
+        offsets = np.int64 if width == 8 else np.int32
+        self.arrays = (
+            _address(graph.by_artist.offsets, offsets),
+            _address(graph.by_artist.targets, np.int32),
+            _address(graph.by_release.offsets, offsets),
+            _address(graph.by_release.targets, np.int32),
+            width,
+            _address(artist_marks, np.uint16),
+            _address(release_marks, np.uint16),
         )
+
+
+    def prefault(self) -> None:
+        """Touch every page of the marks now, so that no query waits for the kernel to supply them."""
+        for marks in self._keep[2:]:
+            marks.fill(0)
+
+
+class ScratchPool:
+    """Scratch arrays for concurrent searches on one graph, lent one search at a time."""
+
+    def __init__(self, graph: Graph) -> None:
+        self._graph = graph
+        self._free: list[SearchScratch] = []
+        self._lock = threading.Lock()
+
+    def fill(self, count: int) -> None:
+        """Create scratch arrays for ``count`` concurrent searches ahead, with their pages touched."""
+        with self._lock:
+            missing = count - len(self._free)
+        for _ in range(missing):
+            scratch = SearchScratch(self._graph)
+            scratch.prefault()
+            with self._lock:
+                self._free.append(scratch)
+
+    @contextmanager
+    def borrow(self) -> Iterator[SearchScratch]:
+        with self._lock:
+            scratch = self._free.pop() if self._free else None
+        if scratch is None:
+            scratch = SearchScratch(self._graph)
+        try:
+            yield scratch
+        finally:
+            with self._lock:
+                self._free.append(scratch)
 
 
 def _address(array: np.ndarray, dtype: type) -> int:
@@ -93,7 +135,9 @@ def _load_kernel():
         )
     function = ctypes.CDLL(str(KERNEL)).mcg_find_chain
     pointer, int32, int64 = ctypes.c_void_p, ctypes.c_int32, ctypes.c_int64
-    function.argtypes = [pointer] * 6 + [int32, int32, int32, int64, ctypes.c_double] + [pointer] * 3
+    arrays = [pointer] * 4 + [int32] + [pointer] * 2
+    budgets = [int32, int32, int32, int64, ctypes.c_double]
+    function.argtypes = arrays + budgets + [pointer] * 3
     function.restype = ctypes.c_int
     return function
 
@@ -189,23 +233,24 @@ def _search(
     graph: Graph, low: int, high: int, max_hops: int, max_expanded: int, deadline: float | None
 ) -> tuple[int, list[int], int]:
     """Run the kernel; return its status code, the chain from high to low and the nodes expanded."""
-    scratch = graph.scratch()
-    if len(scratch.chain) < 2 * max_hops + 1:
-        scratch.chain = np.zeros(2 * max_hops + 1, dtype=np.int32)
-    code = _find_chain()(
-        *scratch.arrays,
-        low,
-        high,
-        max(max_hops, 0),
-        max_expanded,
-        0.0 if deadline is None else deadline,
-        scratch.chain.ctypes.data,
-        ctypes.byref(scratch.chain_length),
-        ctypes.byref(scratch.expanded),
-    )
+    with graph.scratch() as scratch:
+        if len(scratch.chain) < 2 * max_hops + 1:
+            scratch.chain = np.zeros(2 * max_hops + 1, dtype=np.int32)
+        code = _find_chain()(
+            *scratch.arrays,
+            low,
+            high,
+            max(max_hops, 0),
+            max_expanded,
+            0.0 if deadline is None else deadline,
+            scratch.chain.ctypes.data,
+            ctypes.byref(scratch.chain_length),
+            ctypes.byref(scratch.expanded),
+        )
+        chain = scratch.chain[: scratch.chain_length.value].tolist() if code == 0 else []
+        expanded = scratch.expanded.value
     if code == _OUT_OF_MEMORY:
         raise MemoryError(f"the search from artist node {low} to {high} ran out of memory")
     if code not in _STATUSES:
         raise RuntimeError(f"the search kernel returned status {code} for artist nodes {low} and {high}")
-    chain = scratch.chain[: scratch.chain_length.value].tolist() if code == 0 else []
-    return code, chain, scratch.expanded.value
+    return code, chain, expanded

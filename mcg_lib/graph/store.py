@@ -7,7 +7,6 @@ tools). Memory grows only with the pages that queries touch.
 
 from __future__ import annotations
 
-import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,11 @@ from mcg_lib.graph.layout import (
     RELEASES_LOOKUP,
     ROLE_SETS_FILE,
     SUPPORTED_FORMAT_VERSIONS,
+    map_ipc,
     read_ipc,
 )
+from mcg_lib.graph.rows import PreadArray, PreadRows
+from mcg_lib.graph.search import ScratchPool
 from mcg_lib.paths import DataRoot
 from mcg_lib.publish import read_json, sha256_file
 
@@ -60,9 +62,13 @@ class Graph:
     def __init__(self, folder: Path, *, random_access: bool = False) -> None:
         """Open the snapshot in ``folder``.
 
-        ``random_access`` suits a long-running server under a memory limit:
-        the kernel then reads only the pages a query touches, not the
-        megabytes around them. Leave it off for jobs that scan the graph.
+        ``random_access`` suits a long-running server under a memory limit.
+        What searches read is brought in at once: the CSR offsets are copied
+        into memory, as int32 (half their size on disk) when the edge count
+        allows, and the CSR targets are read in and mapped, so that no query
+        waits for the disk. Everything else is read only where a query
+        touches it, without the megabytes of read-ahead around each page.
+        Leave it off for jobs that scan the graph.
         """
         self.path = Path(folder)
         self.random_access = random_access
@@ -76,10 +82,10 @@ class Graph:
         self.snapshot: str = self.manifest["snapshot"]
         self.ruleset: str = self.manifest["ruleset"]
 
-        self.by_artist = csr.Adjacency(self._array(csr.ARTIST_OFFSETS), self._array(csr.ARTIST_RELEASES))
-        self.by_release = csr.Adjacency(self._array(csr.RELEASE_OFFSETS), self._array(csr.RELEASE_ARTISTS))
+        self.by_artist = csr.Adjacency(self._offsets(csr.ARTIST_OFFSETS), self._targets(csr.ARTIST_RELEASES))
+        self.by_release = csr.Adjacency(self._offsets(csr.RELEASE_OFFSETS), self._targets(csr.RELEASE_ARTISTS))
         self.edge_role_sets = self._array(csr.RELEASE_ARTIST_ROLES)
-        self._local = threading.local()
+        self._scratches = ScratchPool(self)
 
     def __repr__(self) -> str:
         return (
@@ -89,6 +95,13 @@ class Graph:
 
     def _array(self, name: str) -> np.ndarray:
         return csr.load_array(self.path, name, random_access=self.random_access)
+
+    def _offsets(self, name: str) -> np.ndarray:
+        offsets = self._array(name)
+        return csr.narrow_offsets(offsets) if self.random_access else offsets
+
+    def _targets(self, name: str) -> np.ndarray:
+        return csr.load_array(self.path, name, random_access=self.random_access, populate=self.random_access)
 
     # sizes
 
@@ -112,14 +125,22 @@ class Graph:
     # node tables
 
     @cached_property
-    def artists(self) -> pa.Table:
-        """The artist node table (mapped), one row per node in node order."""
-        return read_ipc(self.path / ARTISTS_LOOKUP, random_access=self.random_access)
+    def _artists_map(self) -> tuple[pa.Table, int]:
+        return map_ipc(self.path / ARTISTS_LOOKUP, random_access=self.random_access)
 
     @cached_property
+    def _releases_map(self) -> tuple[pa.Table, int]:
+        return map_ipc(self.path / RELEASES_LOOKUP, random_access=self.random_access)
+
+    @property
+    def artists(self) -> pa.Table:
+        """The artist node table (mapped), one row per node in node order."""
+        return self._artists_map[0]
+
+    @property
     def releases(self) -> pa.Table:
         """The release node table (mapped), one row per node in node order."""
-        return read_ipc(self.path / RELEASES_LOOKUP, random_access=self.random_access)
+        return self._releases_map[0]
 
     @cached_property
     def artist_names(self) -> pa.Table:
@@ -147,9 +168,15 @@ class Graph:
 
     def artist_node(self, artist_id: int) -> int:
         """Return the node of an artist id, or raise NotFoundError."""
-        ids = self.artist_ids
-        node = int(np.searchsorted(ids, artist_id))
-        if node >= len(ids) or ids[node] != artist_id:
+        if self.random_access:
+            rows = self._artist_rows
+            node = rows.search_sorted("artist_id", artist_id, self.artist_count)
+            known = node < self.artist_count and rows.value("artist_id", node) == artist_id
+        else:
+            ids = self.artist_ids
+            node = int(np.searchsorted(ids, artist_id))
+            known = node < len(ids) and ids[node] == artist_id
+        if not known:
             raise NotFoundError(
                 f"artist {artist_id} is not in the {self.ruleset} graph "
                 f"of snapshot {self.snapshot}",
@@ -193,7 +220,22 @@ class Graph:
             raise NotFoundError(
                 f"artist node {artist_node} is not credited on release node {release_node}"
             )
-        return list(self.role_sets[int(self.edge_role_sets[position])])
+        role_set = self._edge_role_set_items[position] if self.random_access else self.edge_role_sets[position]
+        return list(self.role_sets[int(role_set)])
+
+    # Single values read with pread: see rows.py for why a server reads them so.
+
+    @cached_property
+    def _artist_rows(self) -> PreadRows:
+        return PreadRows(*self._artists_map, self.path / ARTISTS_LOOKUP)
+
+    @cached_property
+    def _release_rows(self) -> PreadRows:
+        return PreadRows(*self._releases_map, self.path / RELEASES_LOOKUP)
+
+    @cached_property
+    def _edge_role_set_items(self) -> PreadArray:
+        return PreadArray(self.edge_role_sets, self.path / csr.RELEASE_ARTIST_ROLES)
 
     @cached_property
     def _artist_columns(self) -> list[tuple[str, pa.Array]]:
@@ -208,6 +250,8 @@ class Graph:
 
         Naming the columns keeps a lookup from touching the mapped pages of the others.
         """
+        if self.random_access:
+            return self._artist_rows.row(node, columns)
         return {
             name: column[node].as_py()
             for name, column in self._artist_columns
@@ -216,6 +260,8 @@ class Graph:
 
     def release_row(self, node: int, columns: tuple[str, ...] | None = None) -> dict[str, Any]:
         """Return one row of the release node table as a dict, optionally only some columns."""
+        if self.random_access:
+            return self._release_rows.row(node, columns)
         return {
             name: column[node].as_py()
             for name, column in self._release_columns
@@ -223,14 +269,21 @@ class Graph:
         }
 
     def scratch(self):
-        """Return this thread's search scratch arrays, created on first use."""
-        from mcg_lib.graph.search import SearchScratch
+        """Lend search scratch arrays for one search: ``with graph.scratch() as scratch``."""
+        return self._scratches.borrow()
 
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = SearchScratch(self)
-            self._local.scratch = scratch
-        return scratch
+    def prepare_searches(self, concurrent: int = 1) -> None:
+        """Do now what the first searches would otherwise wait for.
+
+        Creates the scratch arrays of ``concurrent`` searches with their pages
+        touched (tens of ms for a full-size graph), and reads the role labels
+        and loads the code that describes a chain. Meant for servers, before
+        they take queries.
+        """
+        from mcg_lib.graph import describe  # noqa: F401
+
+        self._scratches.fill(concurrent)
+        _ = self.role_sets
 
 
 def open_graph(root: DataRoot, snapshot: str, ruleset: str) -> Graph:
