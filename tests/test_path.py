@@ -15,7 +15,7 @@ from fixtures.graph.catalog import write_random_catalog, write_scene
 
 from mcg_lib.cli import cli
 from mcg_lib.errors import AmbiguousArtistError, NotFoundError
-from mcg_lib.graph import find_path, open_graph, resolve_artist
+from mcg_lib.graph import find_path, open_graph, resolve_artist, search
 from mcg_lib.graph.stage import run
 from mcg_lib.graph.store import Graph
 
@@ -171,6 +171,32 @@ def test_searches_do_not_leak_marks(scene_graph):
         find_path(scene_graph, 13, 14)
     again = [result_ids(find_path(scene_graph, a, b)) for a, b in [(10, 13), (11, 15), (20, 14)]]
     assert first == again
+
+
+def test_stopped_searches_leave_marks_clear(data_root, monkeypatch):
+    # The kernel then looks at the clock before every node, so that deadlines
+    # pass in the middle of levels as well as between them.
+    monkeypatch.setattr(search, "CLOCK_EVERY", 1)
+    write_random_catalog(data_root, SNAPSHOT, seed=11, artists=3000, releases=20000, max_credits=4)
+    run(data_root, SNAPSHOT, force=False, ruleset="all-credits")
+    graph = open_graph(data_root, SNAPSHOT, "all-credits")
+    ids = graph.artist_ids.tolist()
+    rng = random.Random(11)
+    pairs = [tuple(rng.sample(ids, 2)) for _ in range(30)]
+    expected = [result_ids(find_path(graph, a, b)) for a, b in pairs]
+
+    statuses = set()
+    for a, b in pairs:
+        statuses.add(find_path(graph, a, b, max_expanded=rng.randint(1, 50)).status)
+        statuses.add(find_path(graph, a, b, max_hops=1).status)
+        for _ in range(10):
+            deadline = time.monotonic() + rng.choice([0, 2e-5, 5e-5, 1e-4, 2e-4])
+            statuses.add(find_path(graph, a, b, deadline=deadline).status)
+    assert "budget" in statuses
+
+    with graph.scratch() as scratch:
+        assert not any(marks.any() for marks in scratch.marks)
+    assert [result_ids(find_path(graph, a, b)) for a, b in pairs] == expected
 
 
 def test_resolve_by_id_and_name(scene_graph):

@@ -26,8 +26,6 @@ typedef uint16_t Mark;
 #define HIGH_SIDE 0x4000
 #define ON_PATH 0x8000
 
-/* How many edges are read between two looks at the clock. */
-#define CLOCK_EVERY 65536
 
 enum {
     FOUND = 0,
@@ -81,6 +79,7 @@ typedef struct {
     Adjacency by_type[2]; /* 0: artist -> releases, 1: release -> artists */
     Mark *marks[2];    /* 0: artists, 1: releases */
     double deadline;      /* CLOCK_MONOTONIC seconds; 0 means none */
+    int64_t clock_every;  /* edges read between two looks at the clock */
     int64_t edges_since_clock;
 } Search;
 
@@ -106,13 +105,13 @@ static double now(void)
 }
 
 /* Counts edges read and returns whether the deadline has passed, looking at
- * the clock only every CLOCK_EVERY edges. */
+ * the clock only every clock_every edges. */
 static int out_of_time(Search *search, int64_t edges)
 {
     if (search->deadline <= 0)
         return 0;
     search->edges_since_clock += edges;
-    if (search->edges_since_clock < CLOCK_EVERY)
+    if (search->edges_since_clock < search->clock_every)
         return 0;
     search->edges_since_clock = 0;
     return now() > search->deadline;
@@ -150,6 +149,16 @@ static int reserve(NodeList *list, int64_t extra)
     return 0;
 }
 
+/* Records the nodes from last to length as the side's next layer, so that
+ * their marks are found and cleared even when the expansion stopped early. */
+static int close_layer(Side *side, int64_t last, int64_t length, int status)
+{
+    side->nodes.length = length;
+    side->depth++;
+    side->layer_start[side->depth] = last;
+    return status;
+}
+
 /* Expands the deepest layer of a side. Nodes the other side reached go to
  * met (each once); nodes that neither side reached are marked and form the next layer.
  *
@@ -179,7 +188,7 @@ static int expand(Search *search, Side *side, const Side *other, NodeList *met)
         int64_t start = offset_at(adjacency, node);
         int64_t end = offset_at(adjacency, node + 1);
         if (out_of_time(search, end - start))
-            return DEADLINE_PASSED;
+            return close_layer(side, last, length, DEADLINE_PASSED);
         for (int64_t e = start; e < end; e++) {
             if (e + 16 < end)
                 __builtin_prefetch(&marks[adjacency->targets[e + 16]], 1);
@@ -194,14 +203,11 @@ static int expand(Search *search, Side *side, const Side *other, NodeList *met)
             if (mark != 0 && ((mark ^ other_bit) & (HIGH_SIDE | ON_PATH)) == 0) {
                 marks[next] = mark | ON_PATH;
                 if (push(met, next))
-                    return OUT_OF_MEMORY;
+                    return close_layer(side, last, length, OUT_OF_MEMORY);
             }
         }
     }
-    side->nodes.length = length;
-    side->depth++;
-    side->layer_start[side->depth] = last;
-    return FOUND;
+    return close_layer(side, last, length, FOUND);
 }
 
 /* Lowest-index neighbour of node (of type from_type) whose mark passes the test. */
@@ -313,7 +319,7 @@ static int start_side(Search *search, Side *side, int32_t root, Mark side_bit, i
  */
 int mcg_find_chain(const void *artist_offsets, const int32_t *artist_releases, const void *release_offsets,
                    const int32_t *release_artists, int32_t offset_bytes, Mark *artist_marks, Mark *release_marks,
-                   int32_t low, int32_t high, int32_t max_hops, int64_t max_expanded, double deadline, int32_t *chain,
+                   int32_t low, int32_t high, int32_t max_hops, int64_t max_expanded, double deadline, int64_t clock_every, int32_t *chain,
                    int32_t *chain_length, int64_t *expanded)
 {
     Search search = {
@@ -321,7 +327,8 @@ int mcg_find_chain(const void *artist_offsets, const int32_t *artist_releases, c
         .marks = {artist_marks, release_marks},
         .deadline = deadline,
         /* So that the first edge read looks at the clock. */
-        .edges_since_clock = CLOCK_EVERY,
+        .clock_every = clock_every,
+        .edges_since_clock = clock_every,
     };
     if (offset_bytes == 8) {
         search.by_type[0].offsets64 = artist_offsets;

@@ -49,6 +49,9 @@ BUDGET = "budget"
 
 KERNEL = Path(__file__).with_name("_bfs.so")
 
+# Edges the kernel reads between two looks at the clock (and once before the first edge).
+CLOCK_EVERY = 65_536
+
 # Status codes of mcg_find_chain in bfs.c.
 _STATUSES = {0: FOUND, 1: UNREACHABLE, 2: BUDGET, 3: BUDGET, 4: BUDGET}
 _OUT_OF_MEMORY = 5
@@ -64,7 +67,9 @@ class SearchScratch:
         self.chain = np.zeros(2 * DEFAULT_MAX_HOPS + 1, dtype=np.int32)
         self.chain_length = ctypes.c_int32()
         self.expanded = ctypes.c_int64()
-        self._keep = (graph.by_artist, graph.by_release, artist_marks, release_marks)
+        self.marks = (artist_marks, release_marks)
+        # The kernel gets addresses only, so the arrays behind them are kept alive here.
+        self._keep = (graph.by_artist, graph.by_release)
         # The kernel's first seven arguments, worked out once. Offsets are
         # int64 as stored, or int32 where the graph narrowed them.
         width = graph.by_artist.offsets.dtype.itemsize
@@ -82,7 +87,7 @@ class SearchScratch:
 
     def prefault(self) -> None:
         """Touch every page of the marks now, so that no query waits for the kernel to supply them."""
-        for marks in self._keep[2:]:
+        for marks in self.marks:
             marks.fill(0)
 
 
@@ -136,7 +141,7 @@ def _load_kernel():
     function = ctypes.CDLL(str(KERNEL)).mcg_find_chain
     pointer, int32, int64 = ctypes.c_void_p, ctypes.c_int32, ctypes.c_int64
     arrays = [pointer] * 4 + [int32] + [pointer] * 2
-    budgets = [int32, int32, int32, int64, ctypes.c_double]
+    budgets = [int32, int32, int32, int64, ctypes.c_double, int64]
     function.argtypes = arrays + budgets + [pointer] * 3
     function.restype = ctypes.c_int
     return function
@@ -243,6 +248,7 @@ def _search(
             max(max_hops, 0),
             max_expanded,
             0.0 if deadline is None else deadline,
+            CLOCK_EVERY,
             scratch.chain.ctypes.data,
             ctypes.byref(scratch.chain_length),
             ctypes.byref(scratch.expanded),
