@@ -270,6 +270,20 @@ def test_cli_pairs_bad_line(data_root, scene_graph, tmp_path):
     assert "line 1" in result.output
 
 
+def test_cli_pairs_bad_line_keeps_going(data_root, scene_graph, tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("10\t13\n10 13\nx\ty\n10\t16\n", encoding="utf-8")
+    result = invoke(data_root, "path", "--snapshot", SNAPSHOT, "--pairs", str(pairs), "--json")
+
+    assert result.exit_code == 4
+    records = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert [record["hops"] for record in records] == [3, None, None, None]
+    assert [record.get("line") for record in records[1:3]] == [2, 3]
+    assert "not two artist ids" in records[1]["error"]
+    assert records[3]["from"] == 10
+    assert "2 line(s)" in result.output
+
+
 def test_cli_needs_two_artists(data_root, scene_graph):
     result = invoke(data_root, "path", "--snapshot", SNAPSHOT, "Alpha")
     assert result.exit_code == 2

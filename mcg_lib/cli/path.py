@@ -93,25 +93,38 @@ def command(
         )
         return
 
-    for line_number, from_id, to_id in _read_pairs(pairs_file):
-        try:
-            result = find_path(graph, from_id, to_id, deadline=time.monotonic() + timeout, **budget)
-        except NotFoundError as error:
-            if as_json:
-                record = {
-                    "from": from_id,
-                    "to": to_id,
-                    "hops": None,
-                    "path": [],
-                    "error": error.message,
-                }
-                click.echo(json.dumps(record, ensure_ascii=False))
-            else:
-                click.echo(f"line {line_number}: {error.message}")
+    bad_lines = 0
+    for line_number, from_id, to_id, problem in _read_pairs(pairs_file):
+        if problem is None:
+            try:
+                result = find_path(graph, from_id, to_id, deadline=time.monotonic() + timeout, **budget)
+            except NotFoundError as error:
+                problem = error.message
+        else:
+            bad_lines += 1
+        if problem is not None:
+            _echo_error(as_json, line_number, from_id, to_id, problem)
             continue
         click.echo(
             json.dumps(result.to_json(), ensure_ascii=False) if as_json else format_chain(result)
         )
+
+    if bad_lines:
+        raise InputError(
+            f"{bad_lines} line(s) are not two artist ids separated by a tab; "
+            "their output lines carry the error",
+            path="stdin" if pairs_file == "-" else Path(pairs_file),
+            hint="write one pair a line: FROM_ID<TAB>TO_ID",
+        )
+
+
+def _echo_error(as_json: bool, line_number: int, from_id: int | None, to_id: int | None, problem: str) -> None:
+    """Print the output line of a pair that got no search: a JSON record, or text naming the line."""
+    if not as_json:
+        click.echo(f"line {line_number}: {problem}")
+        return
+    record = {"from": from_id, "to": to_id, "hops": None, "path": [], "line": line_number, "error": problem}
+    click.echo(json.dumps(record, ensure_ascii=False))
 
 
 def _resolve(graph, text: str) -> int:
@@ -130,7 +143,11 @@ def _resolve(graph, text: str) -> int:
 
 
 def _read_pairs(pairs_file: str):
-    """Yield (line number, from id, to id) of each pair line; skip blank and '#' lines."""
+    """Yield (line number, from id, to id, problem) of each pair line; skip blank and '#' lines.
+
+    A line that is not a pair yields None ids and a problem, so that one bad
+    line of a long batch does not stop the lines after it.
+    """
     handle = sys.stdin if pairs_file == "-" else open(pairs_file, encoding="utf-8")  # noqa: SIM115
     name = "stdin" if pairs_file == "-" else Path(pairs_file)
     try:
@@ -140,12 +157,9 @@ def _read_pairs(pairs_file: str):
                 continue
             fields = text.split("\t")
             if len(fields) != 2 or not all(_is_id(f.strip()) for f in fields):
-                raise InputError(
-                    f"line {line_number} is {text!r}, not two artist ids separated by a tab",
-                    path=name,
-                    hint="write one pair a line: FROM_ID<TAB>TO_ID",
-                )
-            yield line_number, int(fields[0]), int(fields[1])
+                yield line_number, None, None, f"{text!r} is not two artist ids separated by a tab"
+                continue
+            yield line_number, int(fields[0]), int(fields[1]), None
     except UnicodeDecodeError as error:
         raise InputError(
             f"is not UTF-8 text (byte {error.start} of a line cannot be decoded)",
