@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import socket
 import threading
 import time
 from dataclasses import replace
@@ -757,6 +758,19 @@ def test_api_command_errors(tmp_path):
     no_link = runner.invoke(cli, ["--data-root", str(root), "api", "--snapshot", "current"])
     assert no_link.exit_code == 3
     assert "--set-current" in no_link.output
+
+
+def test_api_command_rejects_busy_port(sample_root):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        arguments = ["--data-root", str(sample_root.root), "api", "--snapshot", SNAPSHOT]
+        result = CliRunner().invoke(cli, [*arguments, "--host", "127.0.0.1", "--port", str(port)])
+
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "another --port" in result.output
 
 
 def test_api_command_rejects_bad_origin(sample_root):

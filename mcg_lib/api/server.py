@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 from mcg_lib.api.settings import FOLLOW_CURRENT, SETTINGS_ENV, ApiSettings
 from mcg_lib.errors import ConfigError, NotFoundError
@@ -54,6 +55,21 @@ def choose_rulesets(root: DataRoot, snapshot: str, names: str) -> tuple[str, ...
     return tuple(chosen)
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Raise ConfigError if the address is taken, before minutes of loading and verifying graphs."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # uvicorn sets SO_REUSEADDR too, so a port with connections in TIME_WAIT counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {error.strerror or error}",
+                hint="stop the server that uses this port, or pass another --port or --host",
+            ) from error
+
+
 def serve(settings: ApiSettings, *, host: str, port: int, workers: int) -> None:
     """Run the API until interrupted.
 
@@ -67,6 +83,7 @@ def serve(settings: ApiSettings, *, host: str, port: int, workers: int) -> None:
             "so only the Cloudflare Tunnel may reach this address",
             host,
         )
+    check_port_free(host, port)
     os.environ[SETTINGS_ENV] = settings.to_environment()
     uvicorn.run(
         APP_FACTORY,
