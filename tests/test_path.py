@@ -199,6 +199,18 @@ def test_stopped_searches_leave_marks_clear(data_root, monkeypatch):
     assert [result_ids(find_path(graph, a, b)) for a, b in pairs] == expected
 
 
+@pytest.mark.parametrize("damaged", ["csr/release_artists.npy", "lookup/artists.arrow"])
+def test_cli_damaged_graph_file(data_root, scene_graph, damaged):
+    target = scene_graph.path / damaged
+    target.write_bytes(target.read_bytes()[:-24])
+
+    result = invoke(data_root, "path", "--snapshot", SNAPSHOT, "10", "13")
+
+    assert result.exit_code == 4
+    assert damaged.split("/")[-1] in result.output
+    assert "--force" in result.output
+
+
 def test_resolve_by_id_and_name(scene_graph):
     assert resolve_artist(scene_graph, "13") == 13
     assert resolve_artist(scene_graph, "alpha") == 10

@@ -17,6 +17,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from mcg_lib.errors import InputError
+
 # File names inside a graph snapshot, relative to its folder.
 ARTIST_OFFSETS = "csr/artist_offsets.npy"
 ARTIST_RELEASES = "csr/artist_releases.npy"
@@ -107,6 +109,18 @@ def load_array(
     reads the whole file in now, so that no query waits for the disk.
     """
     path = folder / name
+    try:
+        return _load(path, mmap=mmap, random_access=random_access, populate=populate)
+    except (ValueError, TypeError) as error:
+        # numpy's messages for a truncated or overwritten .npy name no file.
+        raise InputError(
+            f"is not a complete .npy array ({error})",
+            path=path,
+            hint="the graph is damaged: rebuild it with `mcg graph --snapshot S --ruleset R --force`",
+        ) from error
+
+
+def _load(path: Path, *, mmap: bool, random_access: bool, populate: bool) -> np.ndarray:
     if not mmap:
         return np.load(path, allow_pickle=False)
     with open(path, "rb") as file:

@@ -36,12 +36,20 @@ def read_ipc(path: Path, *, random_access: bool = False) -> pa.Table:
 
 def map_ipc(path: Path, *, random_access: bool = False) -> tuple[pa.Table, int]:
     """Map an Arrow IPC file; return its table and the address where the file's first byte is mapped."""
+    from mcg_lib.errors import InputError
     from mcg_lib.graph.csr import map_file
 
-    with open(path, "rb") as file:
-        mapped = map_file(file, random_access=random_access)
-    buffer = pa.py_buffer(mapped)
-    return pa.ipc.open_file(pa.BufferReader(buffer)).read_all(), buffer.address
+    try:
+        with open(path, "rb") as file:
+            mapped = map_file(file, random_access=random_access)
+        buffer = pa.py_buffer(mapped)
+        return pa.ipc.open_file(pa.BufferReader(buffer)).read_all(), buffer.address
+    except (pa.ArrowInvalid, ValueError) as error:
+        raise InputError(
+            f"is not a complete Arrow IPC file ({error})",
+            path=path,
+            hint="the graph is damaged: rebuild it with `mcg graph --snapshot S --ruleset R --force`",
+        ) from error
 
 
 def write_ipc(table: pa.Table, path: Path) -> None:
