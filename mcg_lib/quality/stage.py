@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcg_lib.catalog import open_catalog
-from mcg_lib.errors import ConfigError, QualityError
+from mcg_lib.errors import ConfigError, NotFoundError, QualityError
 from mcg_lib.ingest.stage import read_manifest
 from mcg_lib.log import get_logger
 from mcg_lib.paths import DataRoot
@@ -31,7 +31,12 @@ def find_baseline(root: DataRoot, snapshot: str, baseline: str) -> str | None:
     if baseline == "none":
         return None
     if baseline != "auto":
-        root.require_curated(baseline)
+        if not root.curated(baseline).is_dir():
+            known = ", ".join(s for s in root.snapshots("curated") if s != snapshot) or "none"
+            raise NotFoundError(
+                f"baseline snapshot {baseline!r} has no curated catalog under {root.root}",
+                hint=f"give an ingested snapshot (here: {known}), or 'auto' or 'none'",
+            )
         return baseline
     series = series_of(root, snapshot)
     earlier = [s for s in root.snapshots("curated") if s < snapshot and series_of(root, s) == series]
