@@ -5,6 +5,7 @@ No Docker engine runs here, so the image is not built; these checks read the rec
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import subprocess
 import sys
@@ -90,3 +91,28 @@ def test_image_holds_what_jobs_run():
         assert f"!{path}/" in ignore, f".dockerignore leaves out {path}"
     assert workdir[-1] == IMAGE_WORKDIR
     assert f"MCG_PROJECT_DIR={IMAGE_WORKDIR}" in env
+
+
+def sent_to_builder(path: str) -> bool:
+    """Apply .dockerignore to a path of the build context: the last matching line decides."""
+    included = True
+    for line in (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        pattern = line.removeprefix("!").rstrip("/")
+        if fnmatch.fnmatch(path, pattern) or path.startswith(pattern + "/"):
+            included = line.startswith("!")
+    return included
+
+
+def test_copied_files_reach_the_builder():
+    sources = []
+    for keyword, arguments in instructions():
+        if keyword == "COPY" and "--from" not in arguments:
+            sources += arguments.split()[:-1]
+
+    assert "hatch_build.py" in sources
+    for source in sources:
+        assert (REPO / source).exists(), source
+        assert sent_to_builder(source.rstrip("/")), f"{source} is left out by .dockerignore"

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from fixtures.graph.catalog import write_random_catalog, write_scene
 
 from mcg_lib.cli import cli
-from mcg_lib.errors import AmbiguousArtistError, NotFoundError
+from mcg_lib.errors import AmbiguousArtistError, ConfigError, NotFoundError
 from mcg_lib.graph import find_path, open_graph, resolve_artist, search
 from mcg_lib.graph.stage import run
 from mcg_lib.graph.store import Graph
@@ -211,6 +211,41 @@ def test_cli_damaged_graph_file(data_root, scene_graph, damaged):
     assert "--force" in result.output
 
 
+@pytest.mark.parametrize("damaged", ["release_artists", "artist_releases", "artist_offsets"])
+def test_cli_damaged_graph_values(data_root, scene_graph, damaged):
+    # Whole files whose values point outside the graph: the checksums would
+    # tell, but mcg path does not read them.
+    target = scene_graph.path / "csr" / f"{damaged}.npy"
+    values = np.load(target)
+    values[-1] = 1 << 30
+    np.save(target, values)
+
+    result = invoke(data_root, "path", "--snapshot", SNAPSHOT, "10", "13")
+
+    assert result.exit_code == 4
+    assert "damaged" in result.output
+    assert "--force" in result.output
+
+
+def test_max_expanded_beyond_64_bits(scene_graph):
+    result = find_path(scene_graph, 10, 13, max_expanded=1 << 70)
+    assert result.status == "found"
+
+
+@pytest.mark.parametrize("content", [b"", b"not a shared library"])
+def test_broken_kernel_fails_prepare(scene_graph, tmp_path, monkeypatch, content):
+    kernel = tmp_path / "_bfs.so"
+    kernel.write_bytes(content)
+    monkeypatch.setattr(search, "KERNEL", kernel)
+    monkeypatch.setattr(search, "_kernel", None)
+
+    with pytest.raises(ConfigError) as caught:
+        scene_graph.prepare_searches(1)
+
+    assert "cannot be loaded" in caught.value.message
+    assert "reinstall-package" in caught.value.hint
+
+
 def test_resolve_by_id_and_name(scene_graph):
     assert resolve_artist(scene_graph, "13") == 13
     assert resolve_artist(scene_graph, "alpha") == 10
@@ -259,7 +294,8 @@ def test_cli_ambiguous_exits_nonzero(data_root, scene_graph):
 def test_cli_budget_message(data_root, scene_graph):
     result = invoke(data_root, "path", "--snapshot", SNAPSHOT, "--max-hops", "1", "10", "13")
     assert result.exit_code == 0
-    assert "no chain within 1 hops" in result.output
+    assert "no chain within 1 hop" in result.output
+    assert "1 hops" not in result.output
 
 
 def test_cli_pairs_json(data_root, scene_graph, tmp_path):
@@ -269,7 +305,8 @@ def test_cli_pairs_json(data_root, scene_graph, tmp_path):
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["hops"] for line in lines] == [3, None, None]
-    assert lines[0] == find_path(scene_graph, 10, 13).to_json()
+    assert lines[0] == {**find_path(scene_graph, 10, 13).to_json(), "status": "found"}
+    assert lines[1]["status"] == "unreachable"
     assert lines[1]["path"] == []
     assert "999" in lines[2]["error"]
 
@@ -294,6 +331,23 @@ def test_cli_pairs_bad_line_keeps_going(data_root, scene_graph, tmp_path):
     assert "not two artist ids" in records[1]["error"]
     assert records[3]["from"] == 10
     assert "2 line(s)" in result.output
+
+
+def test_cli_pairs_with_byte_order_mark(data_root, scene_graph, tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("\ufeff10\t13\n", encoding="utf-8")
+    result = invoke(data_root, "path", "--snapshot", SNAPSHOT, "--pairs", str(pairs), "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["hops"] == 3
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_cli_timeout_must_be_finite(data_root, scene_graph, value):
+    result = invoke(data_root, "path", "--snapshot", SNAPSHOT, "--timeout", value, "10", "13")
+
+    assert result.exit_code == 2
+    assert "not a finite number" in result.output
 
 
 def test_cli_needs_two_artists(data_root, scene_graph):

@@ -381,6 +381,6 @@ def _budget_message(result: PathResult, settings: ApiSettings) -> str:
     if result.reason.startswith("more than"):
         return (
             f"no chain found within the search budget ({result.reason}); "
-            "the artists are probably many hops apart"
+            "the artists may be many hops apart"
         )
-    return f"no chain within {result.max_hops} hops"
+    return result.reason

@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from mcg_lib.cli.options import data_root
+from mcg_lib.cli.options import FiniteFloatRange, data_root
 from mcg_lib.graph.search import DEFAULT_MAX_EXPANDED, DEFAULT_MAX_HOPS
 
 
@@ -54,14 +54,14 @@ from mcg_lib.graph.search import DEFAULT_MAX_EXPANDED, DEFAULT_MAX_HOPS
     "--timeout",
     default=1.0,
     show_default=True,
-    type=click.FloatRange(0.01, 60),
+    type=FiniteFloatRange(0.01, 60),
     help="Seconds one path request may take, waiting for a search thread included.",
 )
 @click.option(
     "--rate-limit",
     default=10.0,
     show_default=True,
-    type=click.FloatRange(0),
+    type=FiniteFloatRange(0),
     help="Requests per second per client and worker (by CF-Connecting-IP); 0 turns limiting off.",
 )
 @click.option(
@@ -110,7 +110,7 @@ from mcg_lib.graph.search import DEFAULT_MAX_EXPANDED, DEFAULT_MAX_HOPS
     "--reload-interval",
     default=2.0,
     show_default=True,
-    type=click.FloatRange(0.1),
+    type=FiniteFloatRange(0.1),
     help="Seconds between checks for a new snapshot on disk.",
 )
 @click.option(

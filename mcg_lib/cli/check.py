@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mcg_lib.cli.options import force_option, snapshot_option
+from mcg_lib.cli.options import FiniteFloatRange, force_option, snapshot_option
 
 
 @click.command(name="check")
@@ -12,7 +12,7 @@ from mcg_lib.cli.options import force_option, snapshot_option
 @click.option("--baseline", default="auto", show_default=True,
               help="Snapshot to compare record counts with: auto (the previous one of the same series), "
               "none, or a snapshot name.")
-@click.option("--max-drop", type=click.FloatRange(0, 1), default=0.1, show_default=True,
+@click.option("--max-drop", type=FiniteFloatRange(0, 1), default=0.1, show_default=True,
               help="Largest allowed fall in a dump's record count compared with the baseline, as a share.")
 @force_option
 @click.pass_context

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from mcg_lib.cli.options import data_root, ruleset_option, snapshot_option
+from mcg_lib.cli.options import FiniteFloatRange, data_root, ruleset_option, snapshot_option
 from mcg_lib.errors import AmbiguousArtistError, InputError, NotFoundError
 from mcg_lib.graph.search import MAX_HOPS_LIMIT
 
@@ -46,7 +46,7 @@ DEFAULT_TIMEOUT = 10.0
     "--timeout",
     default=DEFAULT_TIMEOUT,
     show_default=True,
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     help="Seconds one search may take.",
 )
 @click.pass_context
@@ -67,7 +67,9 @@ def command(
     Artists are given by name (case-insensitive) or numeric id. A name shared
     by several artists lists them, each with its best-known release, and exits
     with status 7. A chain longer than --max-hops, or a search that exceeds
-    its budget, prints "no chain within N hops".
+    its budget, prints "no chain within N hops" or names the budget that
+    stopped it. With --json, "status" is found, unreachable or budget, and a
+    stopped search carries its "reason".
 
     \b
     Example:
@@ -89,7 +91,7 @@ def command(
         from_id, to_id = _resolve(graph, from_artist), _resolve(graph, to_artist)
         result = find_path(graph, from_id, to_id, deadline=time.monotonic() + timeout, **budget)
         click.echo(
-            json.dumps(result.to_json(), ensure_ascii=False) if as_json else format_chain(result)
+            json.dumps(_record(result), ensure_ascii=False) if as_json else format_chain(result)
         )
         return
 
@@ -106,7 +108,7 @@ def command(
             _echo_error(as_json, line_number, from_id, to_id, problem)
             continue
         click.echo(
-            json.dumps(result.to_json(), ensure_ascii=False) if as_json else format_chain(result)
+            json.dumps(_record(result), ensure_ascii=False) if as_json else format_chain(result)
         )
 
     if bad_lines:
@@ -116,6 +118,14 @@ def command(
             path="stdin" if pairs_file == "-" else Path(pairs_file),
             hint="write one pair a line: FROM_ID<TAB>TO_ID",
         )
+
+
+def _record(result) -> dict:
+    """Return the JSON object of one result: the chain, its status, and why a search stopped."""
+    record = {**result.to_json(), "status": result.status}
+    if result.reason:
+        record["reason"] = result.reason
+    return record
 
 
 def _echo_error(as_json: bool, line_number: int, from_id: int | None, to_id: int | None, problem: str) -> None:
@@ -148,11 +158,12 @@ def _read_pairs(pairs_file: str):
     A line that is not a pair yields None ids and a problem, so that one bad
     line of a long batch does not stop the lines after it.
     """
-    handle = sys.stdin if pairs_file == "-" else open(pairs_file, encoding="utf-8")  # noqa: SIM115
+    handle = sys.stdin if pairs_file == "-" else open(pairs_file, encoding="utf-8-sig")  # noqa: SIM115
     name = "stdin" if pairs_file == "-" else Path(pairs_file)
     try:
         for line_number, line in enumerate(handle, start=1):
-            text = line.strip()
+            # Editors on Windows start UTF-8 files with a byte-order mark; stdin keeps it.
+            text = line.strip().removeprefix("\ufeff")
             if not text or text.startswith("#"):
                 continue
             fields = text.split("\t")

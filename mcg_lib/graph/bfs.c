@@ -34,7 +34,7 @@ enum {
     EXPANDED_EXCEEDED = 3,
     DEADLINE_PASSED = 4,
     OUT_OF_MEMORY = 5,
-    INCONSISTENT = 6,
+    DAMAGED = 6, /* offsets or targets out of range, or marks that do not add up */
 };
 
 typedef struct {
@@ -49,11 +49,21 @@ typedef struct {
     const int64_t *offsets64;
     const int32_t *offsets32;
     const int32_t *targets;
+    int64_t edges;        /* length of targets */
+    uint32_t target_count; /* nodes of the other type: every target is below it */
 } Adjacency;
 
 static inline int64_t offset_at(const Adjacency *adjacency, int64_t node)
 {
     return adjacency->offsets64 ? adjacency->offsets64[node] : adjacency->offsets32[node];
+}
+
+/* Reads the bounds of a node's neighbours; returns -1 if a damaged file puts them out of range. */
+static inline int neighbour_range(const Adjacency *adjacency, int64_t node, int64_t *start, int64_t *end)
+{
+    *start = offset_at(adjacency, node);
+    *end = offset_at(adjacency, node + 1);
+    return (*start < 0 || *end < *start || *end > adjacency->edges) ? -1 : 0;
 }
 
 static inline void prefetch_offset(const Adjacency *adjacency, int64_t node)
@@ -123,6 +133,7 @@ static int type_at(int depth)
     return depth % 2;
 }
 
+/* Edges out of a side's deepest layer, or -1 if the graph is damaged. */
 static int64_t layer_cost(const Search *search, const Side *side)
 {
     const Adjacency *adjacency = &search->by_type[type_at(side->depth)];
@@ -130,8 +141,10 @@ static int64_t layer_cost(const Search *search, const Side *side)
     for (int64_t i = side->layer_start[side->depth]; i < side->nodes.length; i++) {
         if (i + 16 < side->nodes.length)
             prefetch_offset(adjacency, side->nodes.items[i + 16]);
-        int32_t node = side->nodes.items[i];
-        cost += offset_at(adjacency, node + 1) - offset_at(adjacency, node);
+        int64_t start, end;
+        if (neighbour_range(adjacency, side->nodes.items[i], &start, &end))
+            return -1;
+        cost += end - start;
     }
     return cost;
 }
@@ -185,14 +198,17 @@ static int expand(Search *search, Side *side, const Side *other, NodeList *met)
         if (i + 8 < last)
             prefetch_offset(adjacency, nodes[i + 8]);
         int32_t node = nodes[i];
-        int64_t start = offset_at(adjacency, node);
-        int64_t end = offset_at(adjacency, node + 1);
+        int64_t start, end;
+        if (neighbour_range(adjacency, node, &start, &end))
+            return close_layer(side, last, length, DAMAGED);
         if (out_of_time(search, end - start))
             return close_layer(side, last, length, DEADLINE_PASSED);
         for (int64_t e = start; e < end; e++) {
             if (e + 16 < end)
                 __builtin_prefetch(&marks[adjacency->targets[e + 16]], 1);
             int32_t next = adjacency->targets[e];
+            if ((uint32_t)next >= adjacency->target_count)
+                return close_layer(side, last, length, DAMAGED);
             Mark mark = marks[next];
             int fresh = mark == 0;
             marks[next] = fresh ? own : mark;
@@ -215,9 +231,13 @@ static int32_t first_neighbour(const Search *search, int from_type, int32_t node
 {
     const Adjacency *adjacency = &search->by_type[from_type];
     const Mark *marks = search->marks[1 - from_type];
-    int64_t end = offset_at(adjacency, node + 1);
-    for (int64_t e = offset_at(adjacency, node); e < end; e++) {
+    int64_t start, end;
+    if (neighbour_range(adjacency, node, &start, &end))
+        return -1;
+    for (int64_t e = start; e < end; e++) {
         int32_t next = adjacency->targets[e];
+        if ((uint32_t)next >= adjacency->target_count)
+            return -1;
         if ((marks[next] & mask) == want)
             return next;
     }
@@ -226,7 +246,7 @@ static int32_t first_neighbour(const Search *search, int from_type, int32_t node
 
 /*
  * Writes the chain from the high artist to the low one into chain and
- * returns its length, or -1 if the marks are inconsistent. The search has
+ * returns its length, or -1 if the graph is damaged. The search has
  * already marked the meeting nodes ON_PATH.
  *
  * First the nodes on a shortest chain are marked ON_PATH, from the meeting
@@ -305,7 +325,7 @@ static int start_side(Search *search, Side *side, int32_t root, Mark side_bit, i
         return OUT_OF_MEMORY;
     search->marks[0][root] = (Mark)(side_bit | 1);
     side->cost = layer_cost(search, side);
-    return FOUND;
+    return side->cost < 0 ? DAMAGED : FOUND;
 }
 
 /*
@@ -318,12 +338,14 @@ static int start_side(Search *search, Side *side, int32_t root, Mark side_bit, i
  * be at most 8000 so that depths fit in a mark.
  */
 int mcg_find_chain(const void *artist_offsets, const int32_t *artist_releases, const void *release_offsets,
-                   const int32_t *release_artists, int32_t offset_bytes, Mark *artist_marks, Mark *release_marks,
+                   const int32_t *release_artists, int32_t offset_bytes, int64_t artist_count, int64_t release_count,
+                   int64_t edge_count, Mark *artist_marks, Mark *release_marks,
                    int32_t low, int32_t high, int32_t max_hops, int64_t max_expanded, double deadline, int64_t clock_every, int32_t *chain,
                    int32_t *chain_length, int64_t *expanded)
 {
     Search search = {
-        .by_type = {{NULL, NULL, artist_releases}, {NULL, NULL, release_artists}},
+        .by_type = {{NULL, NULL, artist_releases, edge_count, (uint32_t)release_count},
+                    {NULL, NULL, release_artists, edge_count, (uint32_t)artist_count}},
         .marks = {artist_marks, release_marks},
         .deadline = deadline,
         /* So that the first edge read looks at the clock. */
@@ -339,6 +361,8 @@ int mcg_find_chain(const void *artist_offsets, const int32_t *artist_releases, c
     }
     Side sides[2] = {{0}, {0}};
     NodeList met = {0};
+    if (low < 0 || high < 0 || low >= artist_count || high >= artist_count)
+        return DAMAGED;
     int status = start_side(&search, &sides[0], low, 0, max_hops);
     if (status == FOUND)
         status = start_side(&search, &sides[1], high, HIGH_SIDE, max_hops);
@@ -366,7 +390,7 @@ int mcg_find_chain(const void *artist_offsets, const int32_t *artist_releases, c
             /* Met nodes carry the mark of the side that did not just expand. */
             *chain_length = rebuild(&search, &sides[1], &sides[0], sides[1 - which].side_bit, chain);
             if (*chain_length < 0)
-                status = INCONSISTENT;
+                status = DAMAGED;
             break;
         }
         if (side->nodes.length == side->layer_start[side->depth]) {
@@ -374,6 +398,8 @@ int mcg_find_chain(const void *artist_offsets, const int32_t *artist_releases, c
             break;
         }
         side->cost = layer_cost(&search, side);
+        if (side->cost < 0)
+            status = DAMAGED;
     }
 
     clear_marks(&search, &sides[0]);

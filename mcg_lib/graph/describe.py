@@ -67,7 +67,9 @@ def format_chain(result: PathResult) -> str:
             return (
                 f"no chain: artists {result.from_id} and {result.to_id} share no connected releases"
             )
-        return f"no chain within {result.max_hops} hops ({result.reason})"
+        if result.reason.startswith("no chain within"):
+            return result.reason
+        return f"no chain found within the search budget ({result.reason})"
 
     path = data["path"]
     hops = data["hops"]

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mcg_lib.errors import ConfigError
+from mcg_lib.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
     from mcg_lib.graph.store import Graph
@@ -55,6 +55,9 @@ CLOCK_EVERY = 65_536
 # Status codes of mcg_find_chain in bfs.c.
 _STATUSES = {0: FOUND, 1: UNREACHABLE, 2: BUDGET, 3: BUDGET, 4: BUDGET}
 _OUT_OF_MEMORY = 5
+_DAMAGED = 6
+# The kernel counts in signed 64 bits.
+_INT64_MAX = (1 << 63) - 1
 
 
 class SearchScratch:
@@ -80,6 +83,9 @@ class SearchScratch:
             _address(graph.by_release.offsets, offsets),
             _address(graph.by_release.targets, np.int32),
             width,
+            graph.artist_count,
+            graph.release_count,
+            graph.edge_count,
             _address(artist_marks, np.uint16),
             _address(release_marks, np.uint16),
         )
@@ -133,14 +139,18 @@ def _address(array: np.ndarray, dtype: type) -> int:
 
 
 def _load_kernel():
+    rebuild = "run `uv sync --reinstall-package mcg`, which needs a C compiler such as gcc"
     if not KERNEL.exists():
         raise ConfigError(
             f"the search kernel {KERNEL} is missing; it is compiled from bfs.c when mcg is installed",
-            hint="run `uv sync --reinstall-package mcg`, which needs a C compiler such as gcc",
+            hint=rebuild,
         )
-    function = ctypes.CDLL(str(KERNEL)).mcg_find_chain
+    try:
+        function = ctypes.CDLL(str(KERNEL)).mcg_find_chain
+    except (OSError, AttributeError) as error:
+        raise ConfigError(f"the search kernel {KERNEL} cannot be loaded: {error}", hint=rebuild) from error
     pointer, int32, int64 = ctypes.c_void_p, ctypes.c_int32, ctypes.c_int64
-    arrays = [pointer] * 4 + [int32] + [pointer] * 2
+    arrays = [pointer] * 4 + [int32, int64, int64, int64] + [pointer] * 2
     budgets = [int32, int32, int32, int64, ctypes.c_double, int64]
     function.argtypes = arrays + budgets + [pointer] * 3
     function.restype = ctypes.c_int
@@ -155,6 +165,11 @@ def _find_chain():
     if _kernel is None:
         _kernel = _load_kernel()
     return _kernel
+
+
+def load_kernel() -> None:
+    """Load the search kernel now, raising ConfigError if it is missing or broken."""
+    _find_chain()
 
 
 @dataclass
@@ -219,8 +234,8 @@ def find_path(
     code, chain, result.expanded = _search(graph, low, high, max_hops, max_expanded, deadline)
     result.status = _STATUSES[code]
     result.reason = {
-        2: f"no chain within {max_hops} hops",
-        3: f"more than {max_expanded} nodes expanded",
+        2: f"no chain within {_count(max_hops, 'hop')}",
+        3: f"more than {_count(max_expanded, 'node')} expanded",
         4: "deadline passed",
     }.get(code, "")
     if result.status != FOUND:
@@ -232,6 +247,10 @@ def find_path(
     result.artist_nodes = chain[0::2]
     result.release_nodes = chain[1::2]
     return result
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 def _search(
@@ -246,7 +265,7 @@ def _search(
             low,
             high,
             max(max_hops, 0),
-            max_expanded,
+            min(max_expanded, _INT64_MAX),
             0.0 if deadline is None else deadline,
             CLOCK_EVERY,
             scratch.chain.ctypes.data,
@@ -257,6 +276,13 @@ def _search(
         expanded = scratch.expanded.value
     if code == _OUT_OF_MEMORY:
         raise MemoryError(f"the search from artist node {low} to {high} ran out of memory")
+    if code == _DAMAGED:
+        raise InputError(
+            f"the graph's adjacency arrays are damaged: the search from artist node {low} to {high} "
+            "met offsets or node indices out of range",
+            path=graph.path,
+            hint="rebuild the graph with `mcg graph --snapshot S --ruleset R --force`",
+        )
     if code not in _STATUSES:
         raise RuntimeError(f"the search kernel returned status {code} for artist nodes {low} and {high}")
     return code, chain, expanded
