@@ -134,5 +134,10 @@ def test_demo_month(tmp_path):
 
     assert (data_root / "exports" / "demo" / "site" / "index.html").is_file()
     assert "mcg" in result.stdout and "serve --snapshot demo" in result.stdout
+    suggested = result.stdout.split("--ruleset all-credits ")[-1].split()
+    assert len(suggested) == 2
+    assert all(artist.isdigit() for artist in suggested)
+    chain = mcg(data_root, "path", "--snapshot", "demo", "--ruleset", "all-credits", *suggested)
+    assert "hop" in chain.stdout
     for ruleset in ("all-credits", "performers", "studio"):
         assert (data_root / "graph" / "demo" / ruleset / "manifest.json").is_file(), ruleset

@@ -47,7 +47,24 @@ def command(ctx: click.Context, snapshot: str, releases: int, seed: int, ruleset
     click.echo(f"The demo month is built. Its site is in {site}")
     click.echo(f"Open it with:  uv run mcg --data-root {root.root} serve --snapshot {snapshot}")
     click.echo(f"Find a chain:  uv run mcg --data-root {root.root} path --snapshot {snapshot} "
-               "--ruleset all-credits ARTIST ARTIST")
+               f"--ruleset all-credits {' '.join(_two_popular_artists(root, snapshot))}")
+
+
+def _two_popular_artists(root, snapshot: str) -> list[str]:
+    """Return the ids of the two most popular artists of the all-credits graph, or placeholders."""
+    import numpy as np
+
+    from mcg_lib.errors import McgError
+    from mcg_lib.graph import open_graph
+
+    try:
+        artists = open_graph(root, snapshot, "all-credits").artists
+    except McgError:
+        return ["ARTIST", "ARTIST"]
+    popularity = artists.column("popularity").to_numpy()
+    top = np.argsort(-popularity, kind="stable")[:2]
+    ids = artists.column("artist_id").to_numpy()
+    return [str(ids[i]) for i in top] if len(top) == 2 else ["ARTIST", "ARTIST"]
 
 
 def generate_demo_dumps(root, snapshot: str, releases: int, seed: int):
