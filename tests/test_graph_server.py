@@ -2,7 +2,7 @@
 
 In server mode the offsets are narrowed to int32 in memory, the targets are
 read in, and node-table values are read with pread instead of through the
-map; every lookup must still return what the mapped tables hold.
+map. Every lookup must still return the values of the mapped tables.
 """
 
 from __future__ import annotations

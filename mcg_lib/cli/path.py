@@ -162,7 +162,8 @@ def _read_pairs(pairs_file: str):
     name = "stdin" if pairs_file == "-" else Path(pairs_file)
     try:
         for line_number, line in enumerate(handle, start=1):
-            # Editors on Windows start UTF-8 files with a byte-order mark; stdin keeps it.
+            # Files saved as UTF-8 with a byte-order mark start with U+FEFF. The utf-8-sig
+            # codec drops it from files, but stdin keeps it.
             text = line.strip().removeprefix("\ufeff")
             if not text or text.startswith("#"):
                 continue

@@ -374,8 +374,8 @@ int mcg_find_chain(const void *artist_offsets, const int32_t *artist_releases, c
             break;
         }
         /* The side whose layer has fewer edges goes next. */
-        int which = sides[0].cost <= sides[1].cost ? 0 : 1;
-        Side *side = &sides[which];
+        int next_side = sides[0].cost <= sides[1].cost ? 0 : 1;
+        Side *side = &sides[next_side];
         int64_t layer_size = side->nodes.length - side->layer_start[side->depth];
         if (*expanded + layer_size > max_expanded) {
             status = EXPANDED_EXCEEDED;
@@ -383,12 +383,12 @@ int mcg_find_chain(const void *artist_offsets, const int32_t *artist_releases, c
         }
         *expanded += layer_size;
 
-        status = expand(&search, side, &sides[1 - which], &met);
+        status = expand(&search, side, &sides[1 - next_side], &met);
         if (status != FOUND)
             break;
         if (met.length > 0) {
             /* Met nodes carry the mark of the side that did not just expand. */
-            *chain_length = rebuild(&search, &sides[1], &sides[0], sides[1 - which].side_bit, chain);
+            *chain_length = rebuild(&search, &sides[1], &sides[0], sides[1 - next_side].side_bit, chain);
             if (*chain_length < 0)
                 status = DAMAGED;
             break;
@@ -404,9 +404,9 @@ int mcg_find_chain(const void *artist_offsets, const int32_t *artist_releases, c
 
     clear_marks(&search, &sides[0]);
     clear_marks(&search, &sides[1]);
-    for (int which = 0; which < 2; which++) {
-        free(sides[which].nodes.items);
-        free(sides[which].layer_start);
+    for (int index = 0; index < 2; index++) {
+        free(sides[index].nodes.items);
+        free(sides[index].layer_start);
     }
     free(met.items);
     return status;

@@ -105,7 +105,7 @@ def load_array(
     The map is returned as a plain ndarray view: indexing an ``np.memmap``
     subclass costs several microseconds more per call, which adds up over the
     hundreds of small lookups of one query. ``random_access`` advises the
-    kernel not to read ahead around each page a query touches; ``populate``
+    kernel not to read ahead around each page a query touches. ``populate``
     reads the whole file in now, so that no query waits for the disk.
     """
     path = folder / name

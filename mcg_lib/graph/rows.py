@@ -2,14 +2,15 @@
 
 A long-running server reads a few values of the node tables per chain it describes,
 scattered over gigabytes. Through a map, each value costs a page fault and
-adds the page to the process's resident memory, and recent kernels map the
-whole large folio the page cache holds it in (up to several MB), so a server
-that answers random pairs grows towards the size of its tables. ``pread``
-copies just the bytes out of the page cache, for about a microsecond each.
+adds the page to the process's resident memory. Recent kernels map the whole
+large folio of the page cache that contains it (up to several MB), so a
+server that describes random chains grows towards the size of its tables.
+``pread`` copies just the bytes out of the page cache, for about a
+microsecond each.
 
 The table is still opened through the map, for its schema and the positions
 of its buffers; only the values are read with ``pread``. Supported column
-types are the ones the node tables hold: integers, booleans and strings.
+types are the ones the node tables contain: integers, booleans and strings.
 """
 
 from __future__ import annotations

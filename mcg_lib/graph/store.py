@@ -275,11 +275,11 @@ class Graph:
     def prepare_searches(self, concurrent: int = 1) -> None:
         """Do now what the first searches would otherwise wait for.
 
-        Loads the search kernel (raising ConfigError if it is missing or
-        broken), creates the scratch arrays of ``concurrent`` searches with
-        their pages touched (tens of ms for a full-size graph), and reads the
-        role labels and imports the code that describes a chain. Meant for
-        servers, before they take queries.
+        Loads the search kernel, and raises ConfigError if it is missing or
+        broken. Creates the scratch arrays of ``concurrent`` searches with
+        their pages touched, which takes tens of ms for a full-size graph.
+        Reads the role labels and imports the code that describes a chain.
+        Meant for servers, before they take queries.
         """
         from mcg_lib.graph import describe  # noqa: F401
         from mcg_lib.graph.search import load_kernel
