@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 from lxml import etree
 
 from mcg_lib.errors import InputError
+from mcg_lib.ingest import compiled
 from mcg_lib.ingest.records import PARSERS
 from mcg_lib.ingest.schema import RECORD_TAG, SCHEMAS, TABLES_BY_KIND
 from mcg_lib.ingest.text import parse_roles, to_id
@@ -20,6 +21,8 @@ from mcg_lib.ingest.text import parse_roles, to_id
 _CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
 _CONTROL_REF_RE = re.compile(rb"&#(?:x0*(?:[0-8bcefBCEF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));")
 _SUFFIX_RE = r" \(\d+\)$"
+# A CR written as a character reference, in any of its spellings.
+_CR_REF_RE = re.compile(rb"&#(?:0*13|x0*[dD]);")
 
 # Elements counted in the raw bytes, independently of the parse, to reconcile
 # with the rows the parsers wrote. Text never holds a raw "<", so a start tag in
@@ -59,10 +62,47 @@ class BatchResult:
     elements: Counter = field(default_factory=Counter)
     control_chars_removed: int = 0
     invalid_utf8_replaced: int = 0
+    # Which converter read the batch, and why the compiled one gave it back.
+    converter: str = "lxml"
+    gave_back: str = ""
 
 
-def parse_batch(kind: str, data: bytes, *, index: int = 0, path: str = "", line: int = 1) -> BatchResult:
-    """Parse a batch of whole ``kind`` records (bytes without the root element)."""
+def parse_batch(
+    kind: str, data: bytes, *, index: int = 0, path: str = "", line: int = 1, use_compiled: bool | None = None
+) -> BatchResult:
+    """Parse a batch of whole ``kind`` records (bytes without the root element).
+
+    Release batches go through the compiled converter unless ``use_compiled``
+    is False (None follows MCG_INGEST_CONVERTER); a batch it gives back, and
+    every other kind, is parsed with lxml.
+    """
+    reason = ""
+    if kind == "releases" and (compiled.enabled() if use_compiled is None else use_compiled):
+        converted, reason = compiled.convert(data)
+        if converted is not None:
+            return _compiled_result(kind, data, index, converted)
+
+    result = _parse_with_lxml(kind, data, index, path, line)
+    result.gave_back = reason
+    return result
+
+
+def _compiled_result(kind: str, data: bytes, index: int, converted: compiled.Converted) -> BatchResult:
+    tables = {}
+    for table, arrays in converted.arrays.items():
+        schema = SCHEMAS[table]
+        if "roles" in schema.names:
+            arrays[schema.get_field_index("roles")] = _roles_from_text(arrays[schema.get_field_index("role_raw")])
+        tables[table] = pa.Table.from_arrays(arrays, schema=schema)
+    return BatchResult(
+        index=index, tables=tables, records=converted.records,
+        skipped_without_id=converted.skipped_without_id, first_id=converted.first_id,
+        last_id=converted.last_id, unknown=converted.unknown, elements=count_elements(kind, data),
+        converter="compiled",
+    )
+
+
+def _parse_with_lxml(kind: str, data: bytes, index: int, path: str, line: int) -> BatchResult:
     root, removed, replaced = _parse_xml(data, kind, path, line)
     parser = PARSERS[kind]
     record_tag = RECORD_TAG[kind]
@@ -86,7 +126,7 @@ def parse_batch(kind: str, data: bytes, *, index: int = 0, path: str = "", line:
         last_id = record_id
 
     elements = count_elements(kind, data)
-    needs_cr_fix = b"&#13;" in data or b"&#xD;" in data or b"&#xd;" in data
+    needs_cr_fix = _CR_REF_RE.search(data) is not None
     tables = {table: _to_table(table, table_rows, needs_cr_fix) for table, table_rows in rows.items()}
     return BatchResult(
         index=index, tables=tables, records=records, skipped_without_id=skipped, first_id=first_id,
@@ -180,9 +220,8 @@ def _to_table(table: str, rows: list[tuple], fix_cr: bool) -> pa.Table:
             arrays.append(None)
             continue
         array = pa.array(column, type=schema_field.type)
-        if fix_cr and pa.types.is_string(schema_field.type):
-            # &#13; in the dumps becomes CR after parsing; the catalog stores LF line ends.
-            array = pc.replace_substring(pc.replace_substring(array, "\r\n", "\n"), "\r", "\n")
+        if fix_cr:
+            array = _lf_line_ends(array)
         arrays.append(array)
 
     if "roles" in schema.names:
@@ -193,6 +232,16 @@ def _to_table(table: str, rows: list[tuple], fix_cr: bool) -> pa.Table:
         display = pc.replace_substring_regex(result["name"], _SUFFIX_RE, "")
         result = result.set_column(schema.get_field_index("name_display"), "name_display", display)
     return result
+
+
+def _lf_line_ends(array: pa.Array) -> pa.Array:
+    """Turn CR-LF and CR into LF: &#13; in the dumps becomes CR after parsing, and the catalog stores LF."""
+    if pa.types.is_string(array.type):
+        return pc.replace_substring(pc.replace_substring(array, "\r\n", "\n"), "\r", "\n")
+    if pa.types.is_list(array.type) and pa.types.is_string(array.type.value_type):
+        values = _lf_line_ends(array.values)
+        return pa.ListArray.from_arrays(array.offsets, values, mask=array.is_null())
+    return array
 
 
 def _ids_from_text(column: tuple) -> pa.Array:

@@ -13,19 +13,28 @@ _role_cache: dict[str, list[dict[str, str | None]] | None] = {}
 _duration_cache: dict[str, int | None] = {}
 
 
-def to_int(text: str | None) -> int | None:
-    """Return the integer in ``text``, or None when it is absent, empty or not a number."""
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+
+def to_int(text: str | None, limit: int = INT32_MAX) -> int | None:
+    """Return the integer in ``text``, or None when it is absent, not a number or beyond ``limit``.
+
+    Numbers that do not fit the column (a 32-bit count, a 64-bit id) become
+    None like other junk, rather than failing the whole batch.
+    """
     if not text:
         return None
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         return None
+    return value if -limit - 1 <= value <= limit else None
 
 
 def to_id(text: str | None) -> int | None:
     """Return a Discogs id, mapping 0 (an unlinked credit) and absence to None."""
-    value = to_int(text)
+    value = to_int(text, INT64_MAX)
     if value is None or value <= 0:
         return None
     return value
@@ -83,7 +92,7 @@ def _parse_duration(raw: str) -> int | None:
     total = int(minutes) * 60 + int(seconds)
     if hours:
         total += int(hours) * 3600
-    return total
+    return total if total <= INT32_MAX else None
 
 
 def parse_roles(raw: str | None) -> list[dict[str, str | None]] | None:

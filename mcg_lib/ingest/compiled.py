@@ -1,0 +1,198 @@
+"""The compiled converter for release batches (releases.c), loaded with ctypes.
+
+It gives the same tables as the lxml converter, several times faster. A batch
+it does not handle exactly (comments, control characters, invalid UTF-8, a
+number written in non-ASCII digits, XML that is not well-formed) comes back
+as None together with the reason, and the caller parses that batch with lxml,
+which also raises the errors. ``MCG_INGEST_CONVERTER=lxml`` turns it off.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from mcg_lib.errors import ConfigError
+from mcg_lib.ingest.schema import SCHEMAS
+
+LIBRARY = Path(__file__).with_name("_releases.so")
+ENV = "MCG_INGEST_CONVERTER"
+
+# The tables in the order of the table enum in releases.c.
+TABLES = (
+    "releases", "release_credits", "release_labels", "release_companies", "release_formats",
+    "release_genres", "release_styles", "release_identifiers", "release_series", "release_videos",
+    "release_images", "tracks",
+)
+
+_OK, _UNSUPPORTED, _NO_MEMORY = 0, 1, 2
+_I64, _I32, _BOOL, _STR, _STRLIST, _SKIP = range(6)
+_ARROW_TYPES = {
+    _I64: pa.int64(), _I32: pa.int32(), _BOOL: pa.bool_(), _STR: pa.string(), _STRLIST: pa.list_(pa.string()),
+}
+_EMPTY = pa.py_buffer(b"")
+
+
+@dataclass
+class Converted:
+    """What the compiled converter read from one batch."""
+
+    arrays: dict[str, list[pa.Array | None]]
+    records: int
+    skipped_without_id: int
+    first_id: int | None
+    last_id: int | None
+    unknown: Counter = field(default_factory=Counter)
+
+
+class _Handle:
+    """Owns one converter context; Arrow buffers point into it and keep it alive."""
+
+    def __init__(self, library: ctypes.CDLL):
+        self._free = library.mcg_releases_free
+        self.pointer = library.mcg_releases_new()
+        if not self.pointer:
+            raise MemoryError("the release converter could not allocate its context")
+
+    def __del__(self):
+        if getattr(self, "pointer", None):
+            self._free(self.pointer)
+            self.pointer = None
+
+
+def enabled() -> bool:
+    """Whether release batches go through the compiled converter."""
+    return os.environ.get(ENV, "compiled").strip().lower() != "lxml"
+
+
+def convert(data: bytes) -> tuple[Converted | None, str]:
+    """Convert a batch of whole <release> records; (None, reason) when lxml must parse it."""
+    library = _library()
+    handle = _Handle(library)
+    status = library.mcg_releases_parse(handle.pointer, data, len(data))
+    if status == _NO_MEMORY:
+        raise MemoryError("the release converter ran out of memory")
+    if status == _UNSUPPORTED:
+        return None, library.mcg_releases_reason(handle.pointer).decode()
+
+    counts = (ctypes.c_int64 * 6)()
+    library.mcg_releases_counts(handle.pointer, counts)
+    records, skipped, first_id, last_id, has_first, _ = counts
+    arrays = {name: _table_arrays(library, handle, number, name) for number, name in enumerate(TABLES)}
+    return Converted(
+        arrays=arrays,
+        records=records,
+        skipped_without_id=skipped,
+        first_id=first_id if has_first else None,
+        last_id=last_id if has_first else None,
+        unknown=_unknown(library, handle),
+    ), ""
+
+
+def _table_arrays(library, handle: _Handle, number: int, name: str) -> list[pa.Array | None]:
+    schema = SCHEMAS[name]
+    arrays: list[pa.Array | None] = []
+    out = (ctypes.c_int64 * 11)()
+    for index, schema_field in enumerate(schema):
+        kind = library.mcg_releases_column_type(number, index)
+        if kind == _SKIP:
+            arrays.append(None)
+            continue
+        library.mcg_releases_column(handle.pointer, number, index, out)
+        arrays.append(_array(kind, schema_field.type, out, handle))
+    return arrays
+
+
+def _buffer(address: int, size: int, owner: _Handle) -> pa.Buffer:
+    return pa.foreign_buffer(address, size, base=owner) if size else _EMPTY
+
+
+def _array(kind: int, arrow_type: pa.DataType, out, owner: _Handle) -> pa.Array:
+    rows, nulls, child_rows = out[0], out[1], out[2]
+    validity = _buffer(out[3], out[4], owner) if nulls else None
+    values = _buffer(out[5], out[6], owner)
+    if kind in (_I64, _I32, _BOOL):
+        return pa.Array.from_buffers(arrow_type, rows, [validity, values], null_count=nulls)
+    data = _buffer(out[7], out[8], owner)
+    if kind == _STR:
+        return pa.Array.from_buffers(arrow_type, rows, [validity, values, data], null_count=nulls)
+    child = pa.Array.from_buffers(pa.string(), child_rows, [None, data, _buffer(out[9], out[10], owner)])
+    return pa.Array.from_buffers(arrow_type, rows, [validity, values], null_count=nulls, children=[child])
+
+
+def _unknown(library, handle: _Handle) -> Counter:
+    size = ctypes.c_int64()
+    address = library.mcg_releases_unknown(handle.pointer, ctypes.byref(size))
+    if not size.value:
+        return Counter()
+    raw = ctypes.string_at(address, size.value)
+    return Counter(raw[:-1].decode().split("\0"))
+
+
+_loaded: ctypes.CDLL | None = None
+
+
+def _library() -> ctypes.CDLL:
+    global _loaded
+    if _loaded is None:
+        _loaded = _load()
+    return _loaded
+
+
+def _load() -> ctypes.CDLL:
+    rebuild = "run `uv sync --reinstall-package mcg`, which needs a C compiler such as gcc, " \
+        f"or set {ENV}=lxml to ingest with the slower lxml converter"
+    if not LIBRARY.exists():
+        raise ConfigError(
+            f"the release converter {LIBRARY} is missing; it is compiled from releases.c when mcg is installed",
+            hint=rebuild,
+        )
+    try:
+        library = ctypes.CDLL(str(LIBRARY))
+        _declare(library)
+    except (OSError, AttributeError) as error:
+        raise ConfigError(f"the release converter {LIBRARY} cannot be loaded: {error}", hint=rebuild) from error
+    _check_schema(library, rebuild)
+    return library
+
+
+def _declare(library: ctypes.CDLL) -> None:
+    pointer, int64 = ctypes.c_void_p, ctypes.c_int64
+    library.mcg_releases_new.restype = pointer
+    library.mcg_releases_new.argtypes = []
+    library.mcg_releases_free.argtypes = [pointer]
+    library.mcg_releases_free.restype = None
+    library.mcg_releases_parse.argtypes = [pointer, ctypes.c_char_p, int64]
+    library.mcg_releases_parse.restype = ctypes.c_int
+    library.mcg_releases_reason.argtypes = [pointer]
+    library.mcg_releases_reason.restype = ctypes.c_char_p
+    library.mcg_releases_counts.argtypes = [pointer, ctypes.POINTER(int64)]
+    library.mcg_releases_counts.restype = None
+    library.mcg_releases_unknown.argtypes = [pointer, ctypes.POINTER(int64)]
+    library.mcg_releases_unknown.restype = pointer
+    library.mcg_releases_column_type.argtypes = [ctypes.c_int, ctypes.c_int]
+    library.mcg_releases_column_type.restype = ctypes.c_int
+    library.mcg_releases_column.argtypes = [pointer, ctypes.c_int, ctypes.c_int, ctypes.POINTER(int64)]
+    library.mcg_releases_column.restype = None
+
+
+def _check_schema(library: ctypes.CDLL, rebuild: str) -> None:
+    """Fail early if releases.c and schema.py disagree on a table's columns."""
+    for number, name in enumerate(TABLES):
+        schema = SCHEMAS[name]
+        kinds = [library.mcg_releases_column_type(number, index) for index in range(len(schema) + 1)]
+        expected = [_ARROW_TYPES.get(kind) for kind in kinds[:-1]]
+        matches = kinds[-1] == -1 and all(
+            kind == _SKIP or arrow_type == schema_field.type
+            for kind, arrow_type, schema_field in zip(kinds, expected, schema, strict=False)
+        )
+        if not matches:
+            raise ConfigError(
+                f"the release converter {LIBRARY} does not match the schema of table {name}",
+                hint=rebuild,
+            )
