@@ -88,16 +88,14 @@ def parse_batch(
 
 
 def _compiled_result(kind: str, data: bytes, index: int, converted: compiled.Converted) -> BatchResult:
-    tables = {}
-    for table, arrays in converted.arrays.items():
-        schema = SCHEMAS[table]
-        if "roles" in schema.names:
-            arrays[schema.get_field_index("roles")] = _roles_from_text(arrays[schema.get_field_index("role_raw")])
-        tables[table] = pa.Table.from_arrays(arrays, schema=schema)
+    tables = {
+        table: pa.Table.from_batches([record_batch], schema=SCHEMAS[table])
+        for table, record_batch in converted.batches.items()
+    }
     return BatchResult(
         index=index, tables=tables, records=converted.records,
         skipped_without_id=converted.skipped_without_id, first_id=converted.first_id,
-        last_id=converted.last_id, unknown=converted.unknown, elements=count_elements(kind, data),
+        last_id=converted.last_id, unknown=converted.unknown, elements=converted.elements,
         converter="compiled",
     )
 

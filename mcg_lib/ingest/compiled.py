@@ -31,27 +31,31 @@ TABLES = (
 )
 
 _OK, _UNSUPPORTED, _NO_MEMORY = 0, 1, 2
-_I64, _I32, _BOOL, _STR, _STRLIST, _SKIP = range(6)
+_I64, _I32, _BOOL, _STR, _STRLIST, _ROLES = range(6)
 _ARROW_TYPES = {
     _I64: pa.int64(), _I32: pa.int32(), _BOOL: pa.bool_(), _STR: pa.string(), _STRLIST: pa.list_(pa.string()),
+    _ROLES: SCHEMAS["release_credits"].field("roles").type,
 }
-_EMPTY = pa.py_buffer(b"")
 
 
 @dataclass
 class Converted:
-    """What the compiled converter read from one batch."""
+    """What the compiled converter read from one batch.
 
-    arrays: dict[str, list[pa.Array | None]]
+    ``batches`` hold every column of each table, in schema order.
+    """
+
+    batches: dict[str, pa.RecordBatch]
     records: int
     skipped_without_id: int
     first_id: int | None
     last_id: int | None
     unknown: Counter = field(default_factory=Counter)
+    elements: Counter = field(default_factory=Counter)
 
 
 class _Handle:
-    """Owns one converter context; Arrow buffers point into it and keep it alive."""
+    """Owns one converter context; exported tables own their buffers themselves."""
 
     def __init__(self, library: ctypes.CDLL):
         self._free = library.mcg_releases_free
@@ -63,6 +67,17 @@ class _Handle:
         if getattr(self, "pointer", None):
             self._free(self.pointer)
             self.pointer = None
+
+
+class _ArrowArray(ctypes.Structure):
+    """struct ArrowArray of the Arrow C data interface."""
+
+    _fields_ = [
+        ("length", ctypes.c_int64), ("null_count", ctypes.c_int64), ("offset", ctypes.c_int64),
+        ("n_buffers", ctypes.c_int64), ("n_children", ctypes.c_int64), ("buffers", ctypes.c_void_p),
+        ("children", ctypes.c_void_p), ("dictionary", ctypes.c_void_p), ("release", ctypes.c_void_p),
+        ("private_data", ctypes.c_void_p),
+    ]
 
 
 def enabled() -> bool:
@@ -80,49 +95,27 @@ def convert(data: bytes) -> tuple[Converted | None, str]:
     if status == _UNSUPPORTED:
         return None, library.mcg_releases_reason(handle.pointer).decode()
 
-    counts = (ctypes.c_int64 * 6)()
+    counts = (ctypes.c_int64 * 9)()
     library.mcg_releases_counts(handle.pointer, counts)
-    records, skipped, first_id, last_id, has_first, _ = counts
-    arrays = {name: _table_arrays(library, handle, number, name) for number, name in enumerate(TABLES)}
+    records, skipped, first_id, last_id, has_first, _, releases, credits, tracks = counts
+    batches = {name: _export(library, handle, number, name) for number, name in enumerate(TABLES)}
     return Converted(
-        arrays=arrays,
+        batches=batches,
         records=records,
         skipped_without_id=skipped,
         first_id=first_id if has_first else None,
         last_id=last_id if has_first else None,
         unknown=_unknown(library, handle),
+        elements=Counter({"releases": releases, "release_credits": credits, "tracks": tracks}),
     ), ""
 
 
-def _table_arrays(library, handle: _Handle, number: int, name: str) -> list[pa.Array | None]:
-    schema = SCHEMAS[name]
-    arrays: list[pa.Array | None] = []
-    out = (ctypes.c_int64 * 11)()
-    for index, schema_field in enumerate(schema):
-        kind = library.mcg_releases_column_type(number, index)
-        if kind == _SKIP:
-            arrays.append(None)
-            continue
-        library.mcg_releases_column(handle.pointer, number, index, out)
-        arrays.append(_array(kind, schema_field.type, out, handle))
-    return arrays
-
-
-def _buffer(address: int, size: int, owner: _Handle) -> pa.Buffer:
-    return pa.foreign_buffer(address, size, base=owner) if size else _EMPTY
-
-
-def _array(kind: int, arrow_type: pa.DataType, out, owner: _Handle) -> pa.Array:
-    rows, nulls, child_rows = out[0], out[1], out[2]
-    validity = _buffer(out[3], out[4], owner) if nulls else None
-    values = _buffer(out[5], out[6], owner)
-    if kind in (_I64, _I32, _BOOL):
-        return pa.Array.from_buffers(arrow_type, rows, [validity, values], null_count=nulls)
-    data = _buffer(out[7], out[8], owner)
-    if kind == _STR:
-        return pa.Array.from_buffers(arrow_type, rows, [validity, values, data], null_count=nulls)
-    child = pa.Array.from_buffers(pa.string(), child_rows, [None, data, _buffer(out[9], out[10], owner)])
-    return pa.Array.from_buffers(arrow_type, rows, [validity, values], null_count=nulls, children=[child])
+def _export(library: ctypes.CDLL, handle: _Handle, number: int, name: str) -> pa.RecordBatch:
+    """Take one table out of the converter as a record batch, without copying its buffers."""
+    array = _ArrowArray()
+    if library.mcg_releases_export(handle.pointer, number, ctypes.byref(array)) != 0:
+        raise MemoryError("the release converter ran out of memory")
+    return pa.RecordBatch._import_from_c(ctypes.addressof(array), SCHEMAS[name])
 
 
 def _unknown(library, handle: _Handle) -> Counter:
@@ -177,8 +170,8 @@ def _declare(library: ctypes.CDLL) -> None:
     library.mcg_releases_unknown.restype = pointer
     library.mcg_releases_column_type.argtypes = [ctypes.c_int, ctypes.c_int]
     library.mcg_releases_column_type.restype = ctypes.c_int
-    library.mcg_releases_column.argtypes = [pointer, ctypes.c_int, ctypes.c_int, ctypes.POINTER(int64)]
-    library.mcg_releases_column.restype = None
+    library.mcg_releases_export.argtypes = [pointer, ctypes.c_int, pointer]
+    library.mcg_releases_export.restype = ctypes.c_int
 
 
 def _check_schema(library: ctypes.CDLL, rebuild: str) -> None:
@@ -188,8 +181,7 @@ def _check_schema(library: ctypes.CDLL, rebuild: str) -> None:
         kinds = [library.mcg_releases_column_type(number, index) for index in range(len(schema) + 1)]
         expected = [_ARROW_TYPES.get(kind) for kind in kinds[:-1]]
         matches = kinds[-1] == -1 and all(
-            kind == _SKIP or arrow_type == schema_field.type
-            for kind, arrow_type, schema_field in zip(kinds, expected, schema, strict=False)
+            arrow_type == schema_field.type for arrow_type, schema_field in zip(expected, schema, strict=True)
         )
         if not matches:
             raise ConfigError(

@@ -31,7 +31,7 @@
 #define MAX_COLUMNS 14
 #define PATH_MAX_BYTES 2048
 
-enum { C_I64, C_I32, C_BOOL, C_STR, C_STRLIST, C_SKIP };
+enum { C_I64, C_I32, C_BOOL, C_STR, C_STRLIST, C_ROLES };
 
 enum {
     T_RELEASES, T_CREDITS, T_LABELS, T_COMPANIES, T_FORMATS, T_GENRES, T_STYLES,
@@ -39,10 +39,10 @@ enum {
 };
 
 /* Column types per table, in the column order of mcg_lib/ingest/schema.py.
- * The roles column is left to the caller (C_SKIP). -1 ends a table. */
+ * -1 ends a table. */
 static const int8_t SCHEMA[N_TABLES][MAX_COLUMNS + 1] = {
     /* releases */ {C_I64, C_STR, C_STR, C_STR, C_STR, C_I32, C_I32, C_I32, C_BOOL, C_STR, C_STR, C_I64, C_BOOL, -1},
-    /* release_credits */ {C_I64, C_STR, C_I32, C_I32, C_I64, C_STR, C_STR, C_STR, C_STR, C_SKIP, C_STR, -1},
+    /* release_credits */ {C_I64, C_STR, C_I32, C_I32, C_I64, C_STR, C_STR, C_STR, C_STR, C_ROLES, C_STR, -1},
     /* release_labels */ {C_I64, C_I32, C_I64, C_STR, C_STR, -1},
     /* release_companies */ {C_I64, C_I32, C_I64, C_STR, C_STR, C_I32, C_STR, C_STR, -1},
     /* release_formats */ {C_I64, C_I32, C_STR, C_STR, C_STR, C_STRLIST, -1},
@@ -55,24 +55,61 @@ static const int8_t SCHEMA[N_TABLES][MAX_COLUMNS + 1] = {
     /* tracks */ {C_I64, C_I32, C_I32, C_STR, C_STR, C_STR, C_I32, C_STR, -1},
 };
 
-/* Element names the walk knows. */
-enum {
-    X_OTHER, X_RELEASE, X_TITLE, X_COUNTRY, X_RELEASED, X_NOTES, X_DATA_QUALITY, X_ARTISTS,
-    X_EXTRAARTISTS, X_TRACKLIST, X_LABELS, X_FORMATS, X_GENRES, X_STYLES, X_IDENTIFIERS,
-    X_COMPANIES, X_VIDEOS, X_IMAGES, X_SERIES, X_MASTER_ID, X_TRACK, X_POSITION, X_DURATION,
-    X_SUB_TRACKS, X_LABEL, X_FORMAT, X_DESCRIPTIONS, X_DESCRIPTION, X_GENRE, X_STYLE,
-    X_IDENTIFIER, X_COMPANY, X_ID, X_NAME, X_CATNO, X_ENTITY_TYPE, X_ENTITY_TYPE_NAME,
-    X_RESOURCE_URL, X_VIDEO, X_IMAGE, X_ARTIST, X_ANV, X_JOIN, X_ROLE, X_TRACKS, N_NAMES
-};
+/* Element names the walk knows: X_<NAME> is the tag of <name>. */
+#define ELEMENT_NAMES(X) \
+    X(RELEASE, release) \
+    X(TITLE, title) \
+    X(COUNTRY, country) \
+    X(RELEASED, released) \
+    X(NOTES, notes) \
+    X(DATA_QUALITY, data_quality) \
+    X(ARTISTS, artists) \
+    X(EXTRAARTISTS, extraartists) \
+    X(TRACKLIST, tracklist) \
+    X(LABELS, labels) \
+    X(FORMATS, formats) \
+    X(GENRES, genres) \
+    X(STYLES, styles) \
+    X(IDENTIFIERS, identifiers) \
+    X(COMPANIES, companies) \
+    X(VIDEOS, videos) \
+    X(IMAGES, images) \
+    X(SERIES, series) \
+    X(MASTER_ID, master_id) \
+    X(TRACK, track) \
+    X(POSITION, position) \
+    X(DURATION, duration) \
+    X(SUB_TRACKS, sub_tracks) \
+    X(LABEL, label) \
+    X(FORMAT, format) \
+    X(DESCRIPTIONS, descriptions) \
+    X(DESCRIPTION, description) \
+    X(GENRE, genre) \
+    X(STYLE, style) \
+    X(IDENTIFIER, identifier) \
+    X(COMPANY, company) \
+    X(ID, id) \
+    X(NAME, name) \
+    X(CATNO, catno) \
+    X(ENTITY_TYPE, entity_type) \
+    X(ENTITY_TYPE_NAME, entity_type_name) \
+    X(RESOURCE_URL, resource_url) \
+    X(VIDEO, video) \
+    X(IMAGE, image) \
+    X(ARTIST, artist) \
+    X(ANV, anv) \
+    X(JOIN, join) \
+    X(ROLE, role) \
+    X(TRACKS, tracks)
 
-static const char *const NAMES[N_NAMES] = {
-    "", "release", "title", "country", "released", "notes", "data_quality", "artists",
-    "extraartists", "tracklist", "labels", "formats", "genres", "styles", "identifiers",
-    "companies", "videos", "images", "series", "master_id", "track", "position", "duration",
-    "sub_tracks", "label", "format", "descriptions", "description", "genre", "style",
-    "identifier", "company", "id", "name", "catno", "entity_type", "entity_type_name",
-    "resource_url", "video", "image", "artist", "anv", "join", "role", "tracks",
-};
+#define AS_ENUM(upper, lower) X_##upper,
+enum { X_OTHER, ELEMENT_NAMES(AS_ENUM) N_NAMES };
+
+#define AS_NAME(upper, lower) {#lower, sizeof(#lower) - 1},
+static const struct {
+    const char *s;
+    int32_t n;
+} NAMES[N_NAMES] = {{"", 0}, ELEMENT_NAMES(AS_NAME)};
 
 typedef struct {
     char *p;
@@ -87,6 +124,10 @@ typedef struct {
     buf data;   /* string bytes; for string lists, the child offsets */
     buf data2;  /* string lists: the child bytes */
     int64_t child_n;
+    /* roles, a list of (role, details) structs: data and data2 hold the
+     * roles, these the details */
+    buf details_valid, details_offsets, details;
+    int64_t details_nulls;
 } column;
 
 typedef struct {
@@ -120,6 +161,9 @@ typedef struct {
     int32_t path_len;
 
     int64_t records, skipped, first_id, last_id;
+    /* Start tags written exactly as "<release " or "<release>", "<artist>" and
+     * "<track>": the markers count_elements in batch.py counts in the bytes. */
+    int64_t marked_releases, marked_artists, marked_tracks;
     int has_first;
     const char *reason;
     jmp_buf fail;
@@ -471,6 +515,94 @@ static void put_released(ctx *c, int64_t out[4], int nulls[4], text t) {
     out[3] = 1;
 }
 
+/* ------------------------------------------------------------------ roles */
+
+/* Length of the whitespace character (as Python's str.isspace counts it) that
+ * starts at p, or 0. */
+static int space_at(const unsigned char *p, const unsigned char *end) {
+    unsigned char a = p[0];
+    if (a == ' ' || (a >= 0x09 && a <= 0x0D) || (a >= 0x1C && a <= 0x1F)) return 1;
+    if (a < 0xC2 || p + 1 >= end) return 0;
+    unsigned char b = p[1];
+    if (a == 0xC2) return b == 0x85 || b == 0xA0 ? 2 : 0;
+    if (p + 2 >= end) return 0;
+    unsigned char d = p[2];
+    if (a == 0xE1) return b == 0x9A && d == 0x80 ? 3 : 0;
+    if (a == 0xE2 && b == 0x80) return d <= 0x8A || d == 0xA8 || d == 0xA9 || d == 0xAF ? 3 : 0;
+    if (a == 0xE2 && b == 0x81) return d == 0x9F ? 3 : 0;
+    if (a == 0xE3) return b == 0x80 && d == 0x80 ? 3 : 0;
+    return 0;
+}
+
+/* Length of the whitespace character that ends just before p, or 0. */
+static int space_before(const unsigned char *start, const unsigned char *p) {
+    for (int n = 1; n <= 3 && p - n >= start; n++) {
+        const unsigned char *q = p - n;
+        if ((*q & 0xC0) == 0x80) continue; /* a continuation byte: look further back */
+        return space_at(q, p) == n ? n : 0;
+    }
+    return 0;
+}
+
+static text strip(text t) {
+    const unsigned char *p = (const unsigned char *)t.s, *end = p + t.n;
+    int n;
+    while (p < end && (n = space_at(p, end))) p += n;
+    while (end > p && (n = space_before(p, end))) end -= n;
+    return (text){(const char *)p, end - p};
+}
+
+static const char *find_last(const char *s, int64_t n, char ch) {
+    for (int64_t i = n - 1; i >= 0; i--)
+        if (s[i] == ch) return s + i;
+    return NULL;
+}
+
+/* One comma-separated piece: "Role [details]"; see _one_role in text.py. */
+static int put_role(ctx *c, column *k, text piece) {
+    text t = strip(piece), role = t, details = NONE;
+    const char *open = memchr(t.s, '[', (size_t)t.n);
+    if (open) {
+        const char *close = find_last(t.s, t.n, ']');
+        if (!close || close < open) close = t.s + t.n;
+        role = strip((text){t.s, open - t.s});
+        details = strip((text){open + 1, close - open - 1});
+        if (details.n == 0) details = NONE;
+    }
+    if (role.n == 0 && !details.s) return 0;
+    push_bytes(c, &k->data2, role.s, role.n);
+    push_offset(c, &k->data, k->data2.n);
+    push_bit(c, &k->details_valid, k->child_n, details.s != NULL);
+    if (details.s) push_bytes(c, &k->details, details.s, details.n);
+    else k->details_nulls++;
+    push_offset(c, &k->details_offsets, k->details.n);
+    k->child_n++;
+    return 1;
+}
+
+/* Split a credit's role text at the commas outside brackets; see parse_roles
+ * in text.py. The pieces point into the role column, which the pieces' own
+ * columns never reallocate. */
+static void put_roles(ctx *c, column *k, text raw) {
+    int64_t before = k->child_n;
+    if (raw.s && raw.n) {
+        int depth = 0;
+        const char *start = raw.s, *end = raw.s + raw.n;
+        for (const char *p = raw.s; p < end; p++) {
+            if (*p == '[') depth++;
+            else if (*p == ']') depth = depth > 0 ? depth - 1 : 0;
+            else if (*p == ',' && depth == 0) {
+                put_role(c, k, (text){start, p - start});
+                start = p + 1;
+            }
+        }
+        put_role(c, k, (text){start, end - start});
+    }
+    push_offset(c, &k->vals, k->child_n);
+    set_null(c, k, k->child_n == before);
+    k->n++;
+}
+
 /* -------------------------------------------------------------- the tree */
 
 static node *N(ctx *c, int32_t i) { return &c->nodes[i]; }
@@ -607,7 +739,10 @@ static void add_credits(ctx *c, int32_t box, int64_t id, const char *kind, int32
         put_text(c, col(c, T_CREDITS, 5), f[X_NAME]);
         put_text(c, col(c, T_CREDITS, 6), f[X_ANV]);
         put_text(c, col(c, T_CREDITS, 7), f[X_JOIN]);
-        put_text(c, col(c, T_CREDITS, 8), f[X_ROLE]);
+        column *raw = col(c, T_CREDITS, 8);
+        put_text(c, raw, f[X_ROLE]);
+        int32_t *ends = (int32_t *)raw->vals.p + raw->n - 1;
+        put_roles(c, col(c, T_CREDITS, 9), (text){raw->data.p + ends[0], ends[1] - ends[0]});
         put_text(c, col(c, T_CREDITS, 10), f[X_TRACKS]);
         ordinal++;
     }
@@ -962,8 +1097,7 @@ static int name_char(unsigned char ch) {
 
 static int lookup(const char *name, int32_t n) {
     for (int i = 1; i < N_NAMES; i++)
-        if (NAMES[i][0] == name[0] && (int32_t)strlen(NAMES[i]) == n && memcmp(NAMES[i], name, (size_t)n) == 0)
-            return i;
+        if (NAMES[i].n == n && NAMES[i].s[0] == name[0] && memcmp(NAMES[i].s, name, (size_t)n) == 0) return i;
     return X_OTHER;
 }
 
@@ -1126,6 +1260,11 @@ static void tokenize(ctx *c, const char *data, int64_t len) {
         x->name = p;
         x->name_len = read_name(c, &p, end);
         x->tag = (int16_t)lookup(x->name, x->name_len);
+        if (p < end) {
+            if (x->tag == X_RELEASE && (*p == ' ' || *p == '>')) c->marked_releases++;
+            else if (x->tag == X_ARTIST && *p == '>') c->marked_artists++;
+            else if (x->tag == X_TRACK && *p == '>') c->marked_tracks++;
+        }
         x->text = NULL;
         x->text_len = 0;
         x->text_raw = 1;
@@ -1204,8 +1343,18 @@ static void init_columns(ctx *c) {
         while (SCHEMA[t][n] >= 0) {
             column *k = &c->tables[t][n];
             k->type = SCHEMA[t][n];
-            if (k->type == C_STR || k->type == C_STRLIST) push_offset(c, &k->vals, 0);
-            if (k->type == C_STRLIST) push_offset(c, &k->data, 0);
+            /* Arrow wants a real pointer even for an empty buffer. */
+            reserve(c, &k->valid, 8);
+            reserve(c, &k->vals, 8);
+            reserve(c, &k->data, 8);
+            reserve(c, &k->data2, 8);
+            if (k->type == C_STR || k->type == C_STRLIST || k->type == C_ROLES) push_offset(c, &k->vals, 0);
+            if (k->type == C_STRLIST || k->type == C_ROLES) push_offset(c, &k->data, 0);
+            if (k->type == C_ROLES) {
+                reserve(c, &k->details_valid, 8);
+                reserve(c, &k->details, 8);
+                push_offset(c, &k->details_offsets, 0);
+            }
             n++;
         }
         c->n_columns[t] = n;
@@ -1226,6 +1375,9 @@ void mcg_releases_free(void *handle) {
             free(x->vals.p);
             free(x->data.p);
             free(x->data2.p);
+            free(x->details_valid.p);
+            free(x->details_offsets.p);
+            free(x->details.p);
         }
     free(c->nodes);
     free(c->attrs);
@@ -1249,8 +1401,10 @@ int mcg_releases_parse(void *handle, const char *data, int64_t len) {
 
 const char *mcg_releases_reason(void *handle) { return ((ctx *)handle)->reason; }
 
-/* records, records skipped for want of an id, first id, last id, whether there is a first id, unknown count */
-void mcg_releases_counts(void *handle, int64_t out[6]) {
+/* records, records skipped for want of an id, first id, last id, whether
+ * there is a first id, unknown count, then the marked <release>, <artist>
+ * and <track> start tags */
+void mcg_releases_counts(void *handle, int64_t out[9]) {
     ctx *c = handle;
     out[0] = c->records;
     out[1] = c->skipped;
@@ -1258,6 +1412,9 @@ void mcg_releases_counts(void *handle, int64_t out[6]) {
     out[3] = c->last_id;
     out[4] = c->has_first;
     out[5] = c->n_unknown;
+    out[6] = c->marked_releases;
+    out[7] = c->marked_artists;
+    out[8] = c->marked_tracks;
 }
 
 const char *mcg_releases_unknown(void *handle, int64_t *size) {
@@ -1273,15 +1430,114 @@ int mcg_releases_column_type(int table, int index) {
     return SCHEMA[table][index];
 }
 
-/* rows, nulls, child rows, then address and size of: validity, values, data, data2 */
-void mcg_releases_column(void *handle, int table, int index, int64_t out[11]) {
-    column *k = &((ctx *)handle)->tables[table][index];
-    out[0] = k->n;
-    out[1] = k->nulls;
-    out[2] = k->child_n;
-    buf *parts[4] = {&k->valid, &k->vals, &k->data, &k->data2};
-    for (int i = 0; i < 4; i++) {
-        out[3 + 2 * i] = (int64_t)(intptr_t)parts[i]->p;
-        out[4 + 2 * i] = parts[i]->n;
+/* The Arrow C data interface (https://arrow.apache.org/docs/format/CDataInterface.html). */
+struct ArrowArray {
+    int64_t length, null_count, offset, n_buffers, n_children;
+    const void **buffers;
+    struct ArrowArray **children;
+    struct ArrowArray *dictionary;
+    void (*release)(struct ArrowArray *);
+    void *private_data;
+};
+
+/* One exported table: it owns its columns' buffers, so a small table the
+ * caller keeps does not keep the rest of the batch. */
+typedef struct {
+    column cols[MAX_COLUMNS];
+    int n;
+    struct ArrowArray arrays[MAX_COLUMNS], items[MAX_COLUMNS];
+    struct ArrowArray *array_ptrs[MAX_COLUMNS], *item_ptrs[MAX_COLUMNS];
+    const void *buffers[MAX_COLUMNS][3], *item_buffers[MAX_COLUMNS][3], *top[1];
+    /* the roles column: a struct per item, with role and details children */
+    struct ArrowArray role_fields[2], *role_field_ptrs[2];
+    const void *role_buffers[2][3];
+} exported;
+
+static void release_child(struct ArrowArray *a) { a->release = NULL; }
+
+static void release_table(struct ArrowArray *a) {
+    exported *e = a->private_data;
+    for (int k = 0; k < e->n; k++) {
+        free(e->cols[k].valid.p);
+        free(e->cols[k].vals.p);
+        free(e->cols[k].data.p);
+        free(e->cols[k].data2.p);
+        free(e->cols[k].details_valid.p);
+        free(e->cols[k].details_offsets.p);
+        free(e->cols[k].details.p);
     }
+    free(e);
+    a->release = NULL;
+}
+
+static void fill(struct ArrowArray *a, int64_t length, int64_t nulls, int64_t n_buffers, const void **buffers) {
+    memset(a, 0, sizeof(*a));
+    a->length = length;
+    a->null_count = nulls;
+    a->n_buffers = n_buffers;
+    a->buffers = buffers;
+    a->release = release_child;
+}
+
+static void export_roles(exported *e, int j) {
+    column *y = &e->cols[j];
+    const void **r = e->role_buffers[0], **d = e->role_buffers[1];
+    r[0] = NULL;
+    r[1] = y->data.p;
+    r[2] = y->data2.p;
+    d[0] = y->details_nulls ? y->details_valid.p : NULL;
+    d[1] = y->details_offsets.p;
+    d[2] = y->details.p;
+    fill(&e->role_fields[0], y->child_n, 0, 3, r);
+    fill(&e->role_fields[1], y->child_n, y->details_nulls, 3, d);
+    e->role_field_ptrs[0] = &e->role_fields[0];
+    e->role_field_ptrs[1] = &e->role_fields[1];
+    e->item_buffers[j][0] = NULL;
+    fill(&e->items[j], y->child_n, 0, 1, e->item_buffers[j]);
+    e->items[j].n_children = 2;
+    e->items[j].children = e->role_field_ptrs;
+}
+
+/* Move a converted table into *out as a struct array whose children are its
+ * columns. Returns 0, or -1 when out of memory. */
+int mcg_releases_export(void *handle, int table, struct ArrowArray *out) {
+    ctx *c = handle;
+    exported *e = calloc(1, sizeof(exported));
+    if (!e) return -1;
+    int64_t rows = c->tables[table][0].n;
+    for (int k = 0; k < c->n_columns[table]; k++) {
+        column *x = &c->tables[table][k];
+        int j = e->n++;
+        e->cols[j] = *x;
+        memset(x, 0, sizeof(column));
+        x->type = e->cols[j].type;
+
+        column *y = &e->cols[j];
+        const void **b = e->buffers[j];
+        b[0] = y->nulls ? y->valid.p : NULL;
+        b[1] = y->vals.p;
+        b[2] = y->data.p;
+        fill(&e->arrays[j], y->n, y->nulls, y->type == C_STR ? 3 : 2, b);
+        if (y->type == C_STRLIST) {
+            const void **d = e->item_buffers[j];
+            d[0] = NULL;
+            d[1] = y->data.p;
+            d[2] = y->data2.p;
+            fill(&e->items[j], y->child_n, 0, 3, d);
+        }
+        if (y->type == C_ROLES) export_roles(e, j);
+        if (y->type == C_STRLIST || y->type == C_ROLES) {
+            e->item_ptrs[j] = &e->items[j];
+            e->arrays[j].n_children = 1;
+            e->arrays[j].children = &e->item_ptrs[j];
+        }
+        e->array_ptrs[j] = &e->arrays[j];
+    }
+    e->top[0] = NULL;
+    fill(out, rows, 0, 1, e->top);
+    out->n_children = e->n;
+    out->children = e->array_ptrs;
+    out->release = release_table;
+    out->private_data = e;
+    return 0;
 }

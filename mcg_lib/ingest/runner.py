@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mcg_lib.fetch.layout import damaged_dump
+from mcg_lib.ingest import compiled
 from mcg_lib.ingest.batch import BatchResult, parse_batch
 from mcg_lib.ingest.schema import RECORD_TAG, SCHEMAS, TABLES_BY_KIND
 from mcg_lib.ingest.stream import Batch, DumpReader, RecordSplitter
@@ -104,23 +105,24 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
     with damaged_dump(path):
         reader = DumpReader(path)
         stream = reader.open()
+        in_process = workers == 0 or reader.size <= IN_PROCESS_MAX_BYTES
+        output = _Output(writers, background=not in_process and workers > 1)
         try:
             splitter = RecordSplitter(stream, RECORD_TAG[kind], path)
             bar = progress(total=reader.size, unit="B", unit_scale=True, desc=f"ingest {kind}")
             part_start = 0
-            in_process = workers == 0 or reader.size <= IN_PROCESS_MAX_BYTES
             for result, batch_end in _parse_all(kind, splitter, str(path), 0 if in_process else workers):
                 stats.add(result)
-                for table, data in result.tables.items():
-                    writers[table].write(data)
-                if batch_end - part_start >= PART_XML_BYTES:
-                    for writer in writers.values():
-                        writer.next_part()
+                part_ends = batch_end - part_start >= PART_XML_BYTES
+                output.put(result.tables, part_ends)
+                if part_ends:
                     part_start = batch_end
                 bar.update(reader.position() - bar.n)
+            output.finish()
             bar.close()
             stats.xml_bytes = splitter.bytes_read
         finally:
+            output.stop()
             stream.close()
             reader.close()
 
@@ -131,6 +133,49 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
     return stats
 
 
+class _Output:
+    """Hand parsed tables to the table writers in input order.
+
+    With several workers the writing runs in a background thread: pyarrow
+    releases the GIL while it encodes and compresses, so the writing overlaps
+    with splitting and parsing instead of waiting for them. (One thread for
+    all tables measured faster than one per table or two.)
+    """
+
+    # Results handed over and not yet written: enough to keep the writing
+    # thread busy, few enough to bound memory.
+    DEPTH = 6
+
+    def __init__(self, writers: dict[str, TableWriter], *, background: bool):
+        self.writers = writers
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") if background else None
+        self._pending: deque[Future] = deque()
+
+    def put(self, tables: dict, part_ends: bool) -> None:
+        if self._pool is None:
+            self._write(tables, part_ends)
+            return
+        self._pending.append(self._pool.submit(self._write, tables, part_ends))
+        while len(self._pending) > self.DEPTH:
+            self._pending.popleft().result()
+
+    def finish(self) -> None:
+        """Wait until everything handed over is written, raising what the writing raised."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def stop(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _write(self, tables: dict, part_ends: bool) -> None:
+        for table, data in tables.items():
+            self.writers[table].write(data)
+        if part_ends:
+            for writer in self.writers.values():
+                writer.next_part()
+
+
 def _parse_all(kind: str, batches: Iterable[Batch], path: str, workers: int) -> Iterator[tuple[BatchResult, int]]:
     """Yield (result, end offset) for each batch, in input order; 0 workers parses in this process."""
     if workers == 0:
@@ -138,20 +183,32 @@ def _parse_all(kind: str, batches: Iterable[Batch], path: str, workers: int) -> 
             yield parse_batch(kind, batch.data, index=batch.index, path=path, line=batch.line), _end(batch)
         return
 
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["mcg_lib.ingest.batch"])
     window: list[tuple[Future, int]] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with _pool(kind, workers) as pool:
         for batch in batches:
             future = pool.submit(parse_batch, kind, batch.data, index=batch.index, path=path, line=batch.line)
             window.append((future, _end(batch)))
             # Two batches in flight per worker keep every worker busy while
             # bounding memory to a few batches.
-            if len(window) >= 2 * workers:
+            if len(window) >= 4 * workers:
                 future, end = window.pop(0)
                 yield future.result(), end
         for future, end in window:
             yield future.result(), end
+
+
+def _pool(kind: str, workers: int) -> Executor:
+    """Threads for the compiled converter, processes for lxml.
+
+    The compiled converter releases the GIL while it parses, so threads run
+    it in parallel and hand its Arrow tables over without copying them; lxml
+    parsing and the Python walk hold the GIL, so they need processes.
+    """
+    if kind == "releases" and compiled.enabled():
+        return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["mcg_lib.ingest.batch"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 def _end(batch: Batch) -> int:

@@ -19,6 +19,35 @@ ROW_GROUP_BYTES = 4 << 20
 COMPRESSION = "zstd"
 
 
+def logical_bytes(table: pa.Table) -> int:
+    """Estimate a table's size from its values alone.
+
+    ``Table.nbytes`` depends on how the buffers were built (in this process,
+    after a round trip through pickle, or by the compiled converter), and
+    flushing on it would make row groups depend on that too.
+    """
+    total = 0
+    for column in table.columns:
+        for chunk in column.chunks:
+            total += _chunk_bytes(chunk)
+    return total
+
+
+def _chunk_bytes(chunk: pa.Array) -> int:
+    rows = len(chunk)
+    if not rows:
+        return 0
+    kind = chunk.type
+    if pa.types.is_string(kind) or pa.types.is_binary(kind) or pa.types.is_list(kind):
+        offsets = memoryview(chunk.buffers()[1]).cast("i")
+        items = offsets[chunk.offset + rows] - offsets[chunk.offset]
+        # A list's items are counted at a flat 16 bytes: close enough to flush on.
+        return 4 * rows + (items if not pa.types.is_list(kind) else 16 * items)
+    if pa.types.is_boolean(kind):
+        return (rows + 7) // 8
+    return rows * max(kind.bit_width // 8, 1) if hasattr(kind, "bit_width") else 8 * rows
+
+
 def part_name(number: int) -> str:
     return f"part-{number:05d}.parquet"
 
@@ -44,7 +73,7 @@ class TableWriter:
             return
         self._pending.append(table)
         self._pending_rows += table.num_rows
-        self._pending_bytes += table.nbytes
+        self._pending_bytes += logical_bytes(table)
         self.rows += table.num_rows
         if self._pending_rows >= ROW_GROUP_ROWS or self._pending_bytes >= ROW_GROUP_BYTES:
             self._flush()
