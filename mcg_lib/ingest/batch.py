@@ -65,6 +65,8 @@ class BatchResult:
     # Which converter read the batch, and why the compiled one gave it back.
     converter: str = "lxml"
     gave_back: str = ""
+    # logical_bytes of each table when the converter computed it, for the writer.
+    sizes: dict[str, int] = field(default_factory=dict)
 
 
 def parse_batch(
@@ -96,7 +98,7 @@ def _compiled_result(kind: str, data: bytes, index: int, converted: compiled.Con
         index=index, tables=tables, records=converted.records,
         skipped_without_id=converted.skipped_without_id, first_id=converted.first_id,
         last_id=converted.last_id, unknown=converted.unknown, elements=converted.elements,
-        converter="compiled",
+        converter="compiled", sizes=converted.sizes,
     )
 
 

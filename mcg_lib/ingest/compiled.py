@@ -46,6 +46,7 @@ class Converted:
     """
 
     batches: dict[str, pa.RecordBatch]
+    sizes: dict[str, int]  # logical_bytes of each table, as writer.py computes it
     records: int
     skipped_without_id: int
     first_id: int | None
@@ -98,9 +99,12 @@ def convert(data: bytes) -> tuple[Converted | None, str]:
     counts = (ctypes.c_int64 * 9)()
     library.mcg_releases_counts(handle.pointer, counts)
     records, skipped, first_id, last_id, has_first, _, releases, credits, tracks = counts
-    batches = {name: _export(library, handle, number, name) for number, name in enumerate(TABLES)}
+    batches, sizes = {}, {}
+    for number, name in enumerate(TABLES):
+        batches[name], sizes[name] = _export(library, handle, number, name)
     return Converted(
         batches=batches,
+        sizes=sizes,
         records=records,
         skipped_without_id=skipped,
         first_id=first_id if has_first else None,
@@ -110,12 +114,22 @@ def convert(data: bytes) -> tuple[Converted | None, str]:
     ), ""
 
 
-def _export(library: ctypes.CDLL, handle: _Handle, number: int, name: str) -> pa.RecordBatch:
-    """Take one table out of the converter as a record batch, without copying its buffers."""
+def _export(library: ctypes.CDLL, handle: _Handle, number: int, name: str) -> tuple[pa.RecordBatch, int]:
+    """Take one table out of the converter, without copying its buffers; return it and its logical size."""
     array = _ArrowArray()
-    if library.mcg_releases_export(handle.pointer, number, ctypes.byref(array)) != 0:
+    size = ctypes.c_int64()
+    if library.mcg_releases_export(handle.pointer, number, ctypes.byref(array), ctypes.byref(size)) != 0:
         raise MemoryError("the release converter ran out of memory")
-    return pa.RecordBatch._import_from_c(ctypes.addressof(array), SCHEMAS[name])
+    return pa.RecordBatch._import_from_c(ctypes.addressof(array), SCHEMAS[name]), size.value
+
+
+def count_lines(data: bytes) -> int:
+    """Count the LF bytes of ``data``; in C when the library loads, which also frees the GIL meanwhile."""
+    try:
+        library = _library()
+    except ConfigError:
+        return data.count(b"\n")
+    return library.mcg_count_lines(data, len(data))
 
 
 def _unknown(library, handle: _Handle) -> Counter:
@@ -170,8 +184,10 @@ def _declare(library: ctypes.CDLL) -> None:
     library.mcg_releases_unknown.restype = pointer
     library.mcg_releases_column_type.argtypes = [ctypes.c_int, ctypes.c_int]
     library.mcg_releases_column_type.restype = ctypes.c_int
-    library.mcg_releases_export.argtypes = [pointer, ctypes.c_int, pointer]
+    library.mcg_releases_export.argtypes = [pointer, ctypes.c_int, pointer, ctypes.POINTER(int64)]
     library.mcg_releases_export.restype = ctypes.c_int
+    library.mcg_count_lines.argtypes = [ctypes.c_char_p, int64]
+    library.mcg_count_lines.restype = int64
 
 
 def _check_schema(library: ctypes.CDLL, rebuild: str) -> None:

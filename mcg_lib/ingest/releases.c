@@ -160,6 +160,7 @@ typedef struct {
     char path[PATH_MAX_BYTES];
     int32_t path_len;
 
+    int has_cr; /* the batch has a CR byte somewhere */
     int64_t records, skipped, first_id, last_id;
     /* Start tags written exactly as "<release " or "<release>", "<artist>" and
      * "<track>": the markers count_elements in batch.py counts in the bytes. */
@@ -1090,14 +1091,39 @@ static void emit_release(ctx *c, int32_t r) {
 
 /* ------------------------------------------------------------ tokenizer */
 
-static int name_char(unsigned char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-           ch == '-' || ch == '.';
+/* 1 for the bytes a plain ASCII name may continue with. */
+static const uint8_t NAME_CHAR[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+/* Known names by length: BY_LENGTH[n] lists the X_ codes of n-letter names. */
+#define LONGEST_NAME 16
+static int8_t BY_LENGTH[LONGEST_NAME + 1][N_NAMES];
+
+/* Runs when the library is loaded, before any thread can call it. */
+__attribute__((constructor)) static void index_names(void) {
+    int count[LONGEST_NAME + 1] = {0};
+    for (int i = 1; i < N_NAMES; i++) BY_LENGTH[NAMES[i].n][count[NAMES[i].n]++] = (int8_t)i;
+}
+
+/* Names are short: a plain loop beats a call to memcmp. */
+static int same_bytes(const char *a, const char *b, int32_t n) {
+    for (int32_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
 }
 
 static int lookup(const char *name, int32_t n) {
-    for (int i = 1; i < N_NAMES; i++)
-        if (NAMES[i].n == n && NAMES[i].s[0] == name[0] && memcmp(NAMES[i].s, name, (size_t)n) == 0) return i;
+    if (n > LONGEST_NAME) return X_OTHER;
+    for (const int8_t *i = BY_LENGTH[n]; *i; i++)
+        if (NAMES[*i].s[0] == name[0] && same_bytes(NAMES[*i].s, name, n)) return *i;
     return X_OTHER;
 }
 
@@ -1105,7 +1131,7 @@ static int lookup(const char *name, int32_t n) {
 static int32_t read_name(ctx *c, const char **p, const char *end) {
     const char *s = *p;
     if (s >= end || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')) give_back(c, "name");
-    while (*p < end && name_char((unsigned char)**p)) (*p)++;
+    while (*p < end && NAME_CHAR[(unsigned char)**p]) (*p)++;
     if (*p < end && (unsigned char)**p >= 0x80) give_back(c, "non-ASCII name");
     if (*p < end && **p == ':') give_back(c, "namespace");
     return (int32_t)(*p - s);
@@ -1116,6 +1142,15 @@ static int32_t read_name(ctx *c, const char **p, const char *end) {
 static int check_text(ctx *c, const char *s, int64_t n, int in_attr) {
     int plain = 1;
     const char *end = s + n;
+    if (!in_attr && !c->has_cr) {
+        /* Most text: only references to look for, which memchr finds fast. */
+        for (const char *p = memchr(s, '&', (size_t)n); p; p = memchr(p, '&', (size_t)(end - p))) {
+            uint32_t cp;
+            p += entity(c, p, end, &cp);
+            plain = 0;
+        }
+        return plain;
+    }
     for (const char *p = s; p < end; p++) {
         char ch = *p;
         if (ch == '&') {
@@ -1242,7 +1277,7 @@ static void tokenize(ctx *c, const char *data, int64_t len) {
             node *open = N(c, stack[depth - 1]);
             const char *name = p;
             int32_t n = read_name(c, &p, end);
-            if (n != open->name_len || memcmp(name, open->name, (size_t)n) != 0) give_back(c, "mismatched tag");
+            if (n != open->name_len || !same_bytes(name, open->name, n)) give_back(c, "mismatched tag");
             p = skip_space(p, end);
             if (p >= end || *p != '>') give_back(c, "tag");
             p++;
@@ -1317,6 +1352,7 @@ static void check_bytes(ctx *c, const unsigned char *s, int64_t n) {
         unsigned char ch = s[i];
         if (ch < 0x80) {
             if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') give_back(c, "control character");
+            if (ch == '\r') c->has_cr = 1;
             i++;
             continue;
         }
@@ -1498,15 +1534,30 @@ static void export_roles(exported *e, int j) {
     e->items[j].children = e->role_field_ptrs;
 }
 
+/* The size logical_bytes in writer.py gives the table: the writer flushes
+ * on it, so it must not depend on how the buffers were built. */
+static int64_t logical_bytes(const column *y) {
+    switch (y->type) {
+    case C_I64: return 8 * y->n;
+    case C_I32: return 4 * y->n;
+    case C_BOOL: return (y->n + 7) / 8;
+    case C_STR: return 4 * y->n + y->data.n;
+    default: return 4 * y->n + 16 * y->child_n; /* lists */
+    }
+}
+
 /* Move a converted table into *out as a struct array whose children are its
- * columns. Returns 0, or -1 when out of memory. */
-int mcg_releases_export(void *handle, int table, struct ArrowArray *out) {
+ * columns, and set *size to its logical size. Returns 0, or -1 when out of
+ * memory. */
+int mcg_releases_export(void *handle, int table, struct ArrowArray *out, int64_t *size) {
     ctx *c = handle;
     exported *e = calloc(1, sizeof(exported));
     if (!e) return -1;
     int64_t rows = c->tables[table][0].n;
+    *size = 0;
     for (int k = 0; k < c->n_columns[table]; k++) {
         column *x = &c->tables[table][k];
+        if (rows) *size += logical_bytes(x);
         int j = e->n++;
         e->cols[j] = *x;
         memset(x, 0, sizeof(column));
@@ -1540,4 +1591,19 @@ int mcg_releases_export(void *handle, int table, struct ArrowArray *out) {
     out->release = release_table;
     out->private_data = e;
     return 0;
+}
+
+/* Count the LF bytes in data[0..len), eight at a time; called without the GIL. */
+int64_t mcg_count_lines(const char *data, int64_t len) {
+    const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7F7F7F7F7F7F7F7FULL;
+    int64_t n = 0, i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, data + i, 8);
+        uint64_t x = w ^ (ones * '\n'); /* zero bytes where w has LF */
+        uint64_t t = ((x & low7) + low7) | x; /* high bit set in every non-zero byte */
+        n += __builtin_popcountll(~t & ~low7);
+    }
+    for (; i < len; i++) n += data[i] == '\n';
+    return n;
 }

@@ -49,8 +49,14 @@ class DumpStats:
     first_id: int | None = None
     last_id: int | None = None
     seconds: float = 0.0
+    # Batches per converter, and why the compiled one handed batches to lxml.
+    converters: Counter = field(default_factory=Counter)
+    handed_to_lxml: Counter = field(default_factory=Counter)
 
     def add(self, result: BatchResult) -> None:
+        self.converters[result.converter] += 1
+        if result.gave_back:
+            self.handed_to_lxml[result.gave_back] += 1
         self.records += result.records
         self.skipped_without_id += result.skipped_without_id
         self.elements.update(result.elements)
@@ -71,7 +77,7 @@ class DumpStats:
         }
 
     def to_json(self, *, timing: bool = True) -> dict:
-        """Return the stats as JSON; without timing, the same input always gives the same JSON."""
+        """Return the stats as JSON; without timing and converters, the same input always gives the same JSON."""
         data = {
             "kind": self.kind,
             "source": self.source,
@@ -88,6 +94,10 @@ class DumpStats:
             "last_id": self.last_id,
         }
         if timing:
+            # How a run went, like its timing: the same dumps give the same
+            # tables whichever converter read them.
+            data["batches_by_converter"] = dict(sorted(self.converters.items()))
+            data["handed_to_lxml"] = dict(sorted(self.handed_to_lxml.items()))
             data["seconds"] = round(self.seconds, 3)
             data["mb_per_second"] = round(self.xml_bytes / 1e6 / self.seconds, 1) if self.seconds else None
         return data
@@ -114,7 +124,7 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
             for result, batch_end in _parse_all(kind, splitter, str(path), 0 if in_process else workers):
                 stats.add(result)
                 part_ends = batch_end - part_start >= PART_XML_BYTES
-                output.put(result.tables, part_ends)
+                output.put(result, part_ends)
                 if part_ends:
                     part_start = batch_end
                 bar.update(reader.position() - bar.n)
@@ -133,30 +143,35 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
     return stats
 
 
+# The table of each dump that holds about as many bytes as its others together.
+LARGEST_TABLES = frozenset({"release_credits", "master_artists", "artists"})
+
+
 class _Output:
     """Hand parsed tables to the table writers in input order.
 
-    With several workers the writing runs in a background thread: pyarrow
-    releases the GIL while it encodes and compresses, so the writing overlaps
-    with splitting and parsing instead of waiting for them. (One thread for
-    all tables measured faster than one per table or two.)
+    With several workers the writing runs in two background threads, one for
+    the largest table and one for the others: pyarrow releases the GIL while
+    it encodes and compresses, so the writing overlaps with splitting and
+    parsing. (Two threads measured faster than one, and than one per table.)
     """
 
-    # Results handed over and not yet written: enough to keep the writing
-    # thread busy, few enough to bound memory.
+    # Results handed over and not yet written, per thread: enough to keep the
+    # threads busy, few enough to bound memory.
     DEPTH = 6
 
     def __init__(self, writers: dict[str, TableWriter], *, background: bool):
         self.writers = writers
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") if background else None
+        self._lanes = [_writing_thread() for _ in range(2)] if background else []
         self._pending: deque[Future] = deque()
 
-    def put(self, tables: dict, part_ends: bool) -> None:
-        if self._pool is None:
-            self._write(tables, part_ends)
+    def put(self, result: BatchResult, part_ends: bool) -> None:
+        if not self._lanes:
+            self._write(list(result.tables.items()), result.sizes, part_ends)
             return
-        self._pending.append(self._pool.submit(self._write, tables, part_ends))
-        while len(self._pending) > self.DEPTH:
+        for lane, tables in enumerate(_split_largest(result.tables)):
+            self._pending.append(self._lanes[lane].submit(self._write, tables, result.sizes, part_ends))
+        while len(self._pending) > self.DEPTH * len(self._lanes):
             self._pending.popleft().result()
 
     def finish(self) -> None:
@@ -165,15 +180,26 @@ class _Output:
             self._pending.popleft().result()
 
     def stop(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        for lane in self._lanes:
+            lane.shutdown(wait=True, cancel_futures=True)
 
-    def _write(self, tables: dict, part_ends: bool) -> None:
-        for table, data in tables.items():
-            self.writers[table].write(data)
-        if part_ends:
-            for writer in self.writers.values():
+    def _write(self, tables: list, sizes: dict[str, int], part_ends: bool) -> None:
+        for table, data in tables:
+            writer = self.writers[table]
+            writer.write(data, sizes.get(table))
+            if part_ends:
                 writer.next_part()
+
+
+def _writing_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write")
+
+
+def _split_largest(tables: dict) -> tuple[list, list]:
+    """Split a result's tables into the largest one (about as many bytes as the rest) and the others."""
+    largest = [(name, data) for name, data in tables.items() if name in LARGEST_TABLES]
+    others = [(name, data) for name, data in tables.items() if name not in LARGEST_TABLES]
+    return largest, others
 
 
 def _parse_all(kind: str, batches: Iterable[Batch], path: str, workers: int) -> Iterator[tuple[BatchResult, int]]:

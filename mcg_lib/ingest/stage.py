@@ -60,8 +60,11 @@ def run(root: DataRoot, snapshot: str, *, force: bool = False, workers: int = 1,
         write_json_atomic(work / MANIFEST_NAME, manifest)
 
     summary = _summary(manifest)
-    summary["timing"] = {kind: {"seconds": round(s.seconds, 3), "xml_bytes": s.xml_bytes, "workers": workers}
-                         for kind, s in stats.items()}
+    summary["timing"] = {
+        kind: {"seconds": round(s.seconds, 3), "xml_bytes": s.xml_bytes, "workers": workers,
+               "batches_by_converter": dict(s.converters)}
+        for kind, s in stats.items()
+    }
     return StageResult(outputs=[target], summary=summary)
 
 
@@ -100,6 +103,9 @@ def _log_dump(stats: DumpStats) -> None:
     if stats.control_chars_removed or stats.invalid_utf8_replaced:
         log.warning("%s: removed %d control characters and replaced %d invalid UTF-8 sequences",
                     stats.kind, stats.control_chars_removed, stats.invalid_utf8_replaced)
+    if stats.handed_to_lxml:
+        log.info("%s: %d batches parsed with lxml instead of the compiled converter (%s)", stats.kind,
+                 sum(stats.handed_to_lxml.values()), ", ".join(sorted(stats.handed_to_lxml)))
     if stats.skipped_without_id:
         log.warning("%s: skipped %d records without an id", stats.kind, stats.skipped_without_id)
     for table, counts in stats.mismatches().items():

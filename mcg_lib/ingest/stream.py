@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mcg_lib.errors import InputError
+from mcg_lib.ingest.compiled import count_lines
 from mcg_lib.fetch.layout import GZIP_MAGIC, open_dump
 
 try:  # ISA-L's gzip is about three times faster than zlib's and reads the same files.
@@ -166,7 +167,7 @@ class RecordSplitter:
             yield Batch(index, data, offset, line)
             index += 1
             offset += cut
-            line += data.count(b"\n")
+            line += count_lines(data)
             buf = buf[cut:]
 
         yield from self._finish(buf, index, offset, line)

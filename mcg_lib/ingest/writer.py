@@ -68,12 +68,13 @@ class TableWriter:
         self._pending_rows = 0
         self._pending_bytes = 0
 
-    def write(self, table: pa.Table) -> None:
+    def write(self, table: pa.Table, size: int | None = None) -> None:
+        """Append rows; ``size`` is their logical_bytes when the caller knows it already."""
         if table.num_rows == 0:
             return
         self._pending.append(table)
         self._pending_rows += table.num_rows
-        self._pending_bytes += logical_bytes(table)
+        self._pending_bytes += logical_bytes(table) if size is None else size
         self.rows += table.num_rows
         if self._pending_rows >= ROW_GROUP_ROWS or self._pending_bytes >= ROW_GROUP_BYTES:
             self._flush()
