@@ -2,6 +2,7 @@
 
 The inputs use invented names. Where a quirk has several real variants (raw
 byte or character reference, rooted or rootless, ...), each variant is a case.
+Every case runs with both release converters: the compiled one, and lxml.
 """
 
 from __future__ import annotations
@@ -10,6 +11,12 @@ import pytest
 from ingest_helpers import ingest_xml
 
 from mcg_lib.errors import InputError
+
+
+@pytest.fixture(autouse=True, params=["compiled", "lxml"])
+def converter(request, monkeypatch):
+    monkeypatch.setenv("MCG_INGEST_CONVERTER", request.param)
+    return request.param
 
 
 # Raw control characters and references to them make a file not well-formed.

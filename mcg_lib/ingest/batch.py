@@ -247,9 +247,14 @@ def _lf_line_ends(array: pa.Array) -> pa.Array:
 def _ids_from_text(column: tuple) -> pa.Array:
     """Convert id texts to int64, with 0 (an unlinked credit) and junk as null."""
     text = pa.array(column, type=pa.string())
-    try:
-        ids = pc.cast(text, pa.int64())
-    except pa.ArrowInvalid:
+    ids = None
+    # Arrow's cast also reads "0x10" as hex, so it is used only on plain digits.
+    if pc.all(pc.ascii_is_decimal(text)).as_py() is not False:
+        try:
+            ids = pc.cast(text, pa.int64())
+        except pa.ArrowInvalid:  # beyond 64 bits
+            ids = None
+    if ids is None:
         ids = pa.array([to_id(value) for value in column], type=pa.int64())
     return pc.if_else(pc.greater(ids, 0), ids, pa.scalar(None, pa.int64()))
 

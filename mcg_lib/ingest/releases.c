@@ -121,7 +121,7 @@ typedef struct {
     int64_t n, nulls;
     buf valid;  /* validity bitmap */
     buf vals;   /* int64 / int32 values, bool bitmap, or int32 offsets */
-    buf data;   /* string bytes; for string lists, the child offsets */
+    buf data;   /* string bytes, or for string lists the child offsets */
     buf data2;  /* string lists: the child bytes */
     int64_t child_n;
     /* roles, a list of (role, details) structs: data and data2 hold the
@@ -427,19 +427,22 @@ static int to_int(ctx *c, text t, int64_t *v) {
     return 1;
 }
 
-/* An id: a positive number; 0 (unlinked credit), junk and absence are null. */
+/* An id is a positive number. 0 (an unlinked credit), junk and absence are null. */
 static int to_id(ctx *c, text t, int64_t *v) { return to_int(c, t, v) && *v > 0; }
 
 static int to_i32(ctx *c, text t, int64_t *v) {
     return to_int(c, t, v) && *v >= INT32_MIN && *v <= INT32_MAX;
 }
 
+/* Read up to at_most digits. Values stop growing at DIGITS_CAP, far above
+ * any 32-bit result, so sums of hours, minutes and seconds cannot overflow. */
+#define DIGITS_CAP 1000000000000LL
+
 static int digits(const char **p, const char *end, int at_most, int64_t *v) {
     int n = 0;
     *v = 0;
     while (*p < end && **p >= '0' && **p <= '9' && n < at_most) {
-        if (*v < 100000000000LL) *v = *v * 10 + (**p - '0');
-        else *v = INT64_MAX / 2;
+        *v = *v < DIGITS_CAP ? *v * 10 + (**p - '0') : DIGITS_CAP;
         (*p)++;
         n++;
     }
@@ -559,7 +562,7 @@ static const char *find_last(const char *s, int64_t n, char ch) {
     return NULL;
 }
 
-/* One comma-separated piece: "Role [details]"; see _one_role in text.py. */
+/* Append one comma-separated piece, "Role [details]", as _one_role in text.py splits it. */
 static int put_role(ctx *c, column *k, text piece) {
     text t = strip(piece), role = t, details = NONE;
     const char *open = memchr(t.s, '[', (size_t)t.n);
@@ -1127,7 +1130,7 @@ static int lookup(const char *name, int32_t n) {
     return X_OTHER;
 }
 
-/* Read a name at *p; only plain ASCII names without a namespace prefix. */
+/* Read a name at *p. Only plain ASCII names without a namespace prefix are handled. */
 static int32_t read_name(ctx *c, const char **p, const char *end) {
     const char *s = *p;
     if (s >= end || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')) give_back(c, "name");
@@ -1593,7 +1596,7 @@ int mcg_releases_export(void *handle, int table, struct ArrowArray *out, int64_t
     return 0;
 }
 
-/* Count the LF bytes in data[0..len), eight at a time; called without the GIL. */
+/* Count the LF bytes in data[0..len), eight at a time. Python calls it without the GIL. */
 int64_t mcg_count_lines(const char *data, int64_t len) {
     const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7F7F7F7F7F7F7F7FULL;
     int64_t n = 0, i = 0;
