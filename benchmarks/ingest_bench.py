@@ -1,6 +1,6 @@
 """Ingest benchmark: mcg's releases ingest against the practical limits and other converters.
 
-Run with ``uv run --group bench python -m benchmarks.ingest_bench [--releases N]``.
+Run with ``uv run --group bench python -m benchmarks.ingest_bench [--releases N] [--runs N]``.
 Every figure comes from one run on one generated releases dump of at least
 1 GB of XML; ratios are against the bare lxml counting pass of the same run.
 
@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import sys
 from pathlib import Path
 
@@ -88,7 +89,20 @@ def one_core(command: list[str]) -> list[str]:
     return [taskset, "-c", "0", *command] if taskset else command
 
 
-def run(releases: int) -> dict:
+def measure_median(name: str, command: list[str], runs: int, env: dict | None = None) -> Measurement:
+    """Measure ``command`` ``runs`` times: the median time, and the highest peak memory.
+
+    The lines the targets compare are run several times, because one run on a
+    shared virtual machine can be 20 % off.
+    """
+    results = [measure(name, command, env=env) for _ in range(runs)]
+    seconds = statistics.median(r.seconds for r in results)
+    peak = max(r.peak_mb for r in results)
+    failed = next((r.returncode for r in results if r.returncode), 0)
+    return Measurement(name, seconds, peak, failed)
+
+
+def run(releases: int, runs: int) -> dict:
     dump = prepare(releases)
     size = xml_size(dump)
     records = releases
@@ -99,13 +113,15 @@ def run(releases: int) -> dict:
     for module in ("gzip", "zlib_ng.gzip_ng", "isal.igzip"):
         command = [*python_command(DECOMPRESS.format(module=module)), str(dump)]
         results.append(measure(f"decompress ({module})", one_core(command)))
-    results.append(measure("lxml iterparse count (baseline)", one_core([*python_command(COUNT), str(dump)])))
+    count = one_core([*python_command(COUNT), str(dump)])
+    results.append(measure_median("lxml iterparse count (baseline)", count, runs))
 
     for workers in (1, 2):
-        shutil.rmtree(out, ignore_errors=True)
+        # The ingest writes into an empty folder; every run replaces the last one's files.
         command = [*ingest_command(workers), str(dump), str(out)]
         name = "mcg ingest, 1 worker, 1 core" if workers == 1 else "mcg ingest, 2 workers"
-        results.append(measure(name, one_core(command) if workers == 1 else command, env=env))
+        shutil.rmtree(out, ignore_errors=True)
+        results.append(measure_median(name, one_core(command) if workers == 1 else command, runs, env=env))
 
     # The same ingest with the compiled converter turned off: what it buys.
     for workers in (1, 2):
@@ -164,8 +180,10 @@ def print_table(summary: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=int, default=300_000, help="releases in the generated dump")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="runs of the counting pass and of mcg's ingest, reported as their median")
     args = parser.parse_args()
-    summary = run(args.releases)
+    summary = run(args.releases, args.runs)
     (OUT / "results.json").write_text(json.dumps(summary, indent=2) + "\n")
     print_table(summary)
 

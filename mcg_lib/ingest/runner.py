@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
@@ -25,10 +26,11 @@ log = get_logger(__name__)
 PART_XML_BYTES = 1 << 30
 
 # Files up to this size (as stored, often gzipped) are parsed in the calling
-# process: starting a worker costs more than it saves on them. Larger files
-# are parsed in worker processes even with one worker, because parsing and
-# writing in one process ran about 25 % slower, even pinned to one core
-# (see docs/benchmarks.md).
+# thread: starting workers costs more than it saves on them. Larger files are
+# parsed by workers even with one worker. For lxml, parsing and writing in one
+# process ran about 25 % slower, even pinned to one core (docs/benchmarks.md),
+# and a thread running the compiled converter lets the calling thread write
+# meanwhile.
 IN_PROCESS_MAX_BYTES = 4 << 20
 
 
@@ -106,7 +108,8 @@ class DumpStats:
 def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first_part: int = 0) -> DumpStats:
     """Stream one dump file into Parquet tables under ``out_dir``.
 
-    ``workers`` is the number of parsing processes; 0 parses in this process.
+    ``workers`` is the number of parsing threads (compiled release batches)
+    or processes (lxml); 0 parses in this thread.
     """
     started = time.monotonic()
     stats = DumpStats(kind=kind, source=Path(path).name)
@@ -116,12 +119,15 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
         reader = DumpReader(path)
         stream = reader.open()
         in_process = workers == 0 or reader.size <= IN_PROCESS_MAX_BYTES
-        output = _Output(writers, background=not in_process and workers > 1)
+        pool = None if in_process else _pool(kind, workers)
+        # With one worker the calling thread writes while the worker parses.
+        shared = isinstance(pool, ThreadPoolExecutor) and workers > 1
+        output = _SharedOutput(writers, pool) if shared else _InlineOutput(writers)
         try:
             splitter = RecordSplitter(stream, RECORD_TAG[kind], path)
             bar = progress(total=reader.size, unit="B", unit_scale=True, desc=f"ingest {kind}")
             part_start = 0
-            for result, batch_end in _parse_all(kind, splitter, str(path), 0 if in_process else workers):
+            for result, batch_end in _parse_all(kind, splitter, str(path), pool, workers):
                 stats.add(result)
                 part_ends = batch_end - part_start >= PART_XML_BYTES
                 output.put(result, part_ends)
@@ -133,6 +139,8 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
             stats.xml_bytes = splitter.bytes_read
         finally:
             output.stop()
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
             stream.close()
             reader.close()
 
@@ -143,84 +151,122 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
     return stats
 
 
-# The table of each dump that holds about as many bytes as its others together.
-LARGEST_TABLES = frozenset({"release_credits", "master_artists", "artists"})
+class _InlineOutput:
+    """Write parsed tables in the calling thread, in input order."""
 
-
-class _Output:
-    """Hand parsed tables to the table writers in input order.
-
-    With several workers the writing runs in two background threads, one for
-    the largest table and one for the others: pyarrow releases the GIL while
-    it encodes and compresses, so the writing overlaps with splitting and
-    parsing. (Two threads measured faster than one, and than one per table.)
-    """
-
-    # Results handed over and not yet written, per thread: enough to keep the
-    # threads busy, few enough to bound memory.
-    DEPTH = 6
-
-    def __init__(self, writers: dict[str, TableWriter], *, background: bool):
+    def __init__(self, writers: dict[str, TableWriter]):
         self.writers = writers
-        self._lanes = [_writing_thread() for _ in range(2)] if background else []
-        self._pending: deque[Future] = deque()
 
     def put(self, result: BatchResult, part_ends: bool) -> None:
-        if not self._lanes:
-            self._write(list(result.tables.items()), result.sizes, part_ends)
-            return
-        for lane, tables in enumerate(_split_largest(result.tables)):
-            self._pending.append(self._lanes[lane].submit(self._write, tables, result.sizes, part_ends))
-        while len(self._pending) > self.DEPTH * len(self._lanes):
-            self._pending.popleft().result()
-
-    def finish(self) -> None:
-        """Wait until everything handed over is written, raising what the writing raised."""
-        while self._pending:
-            self._pending.popleft().result()
-
-    def stop(self) -> None:
-        for lane in self._lanes:
-            lane.shutdown(wait=True, cancel_futures=True)
-
-    def _write(self, tables: list, sizes: dict[str, int], part_ends: bool) -> None:
-        for table, data in tables:
+        for table, data in result.tables.items():
             writer = self.writers[table]
-            writer.write(data, sizes.get(table))
+            writer.write(data, result.sizes.get(table))
             if part_ends:
                 writer.next_part()
 
+    def finish(self) -> None:
+        pass
 
-def _writing_thread() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write")
-
-
-def _split_largest(tables: dict) -> tuple[list, list]:
-    """Split a result's tables into the largest one (about as many bytes as the rest) and the others."""
-    largest = [(name, data) for name, data in tables.items() if name in LARGEST_TABLES]
-    others = [(name, data) for name, data in tables.items() if name not in LARGEST_TABLES]
-    return largest, others
+    def stop(self) -> None:
+        pass
 
 
-def _parse_all(kind: str, batches: Iterable[Batch], path: str, workers: int) -> Iterator[tuple[BatchResult, int]]:
-    """Yield (result, end offset) for each batch, in input order; 0 workers parses in this process."""
-    if workers == 0:
+class _SharedOutput:
+    """Write parsed tables in the threads that parse, each table in input order.
+
+    Each table has a queue, and at most one task at a time empties it, so
+    a table's rows are written in order while different tables are written
+    by whichever thread is free. Parsing and writing then share the worker
+    threads instead of competing with extra writing threads.
+    """
+
+    # Tables queued and not yet written, across all tables: enough to keep
+    # the threads busy, few enough to bound memory.
+    LIMIT = 96
+
+    def __init__(self, writers: dict[str, TableWriter], pool: ThreadPoolExecutor):
+        self.writers = writers
+        self._pool = pool
+        self._queues: dict[str, deque] = {table: deque() for table in writers}
+        self._draining: set[str] = set()
+        self._queued = 0
+        self._error: BaseException | None = None
+        self._changed = threading.Condition()
+
+    def put(self, result: BatchResult, part_ends: bool) -> None:
+        with self._changed:
+            self._raise()
+            for table, data in result.tables.items():
+                self._queues[table].append((data, result.sizes.get(table), part_ends))
+                self._queued += 1
+                if table not in self._draining:
+                    self._draining.add(table)
+                    self._pool.submit(self._drain, table)
+            while self._queued > self.LIMIT and self._error is None:
+                self._changed.wait()
+            self._raise()
+
+    def finish(self) -> None:
+        """Wait until everything handed over is written, raising what the writing raised."""
+        with self._changed:
+            while (self._queued or self._draining) and self._error is None:
+                self._changed.wait()
+            self._raise()
+
+    def stop(self) -> None:
+        """Stop writing after an error elsewhere; queued tables are dropped."""
+        with self._changed:
+            if self._error is None:
+                self._error = RuntimeError("the ingest stopped")
+            while self._draining:
+                self._changed.wait()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _drain(self, table: str) -> None:
+        writer = self.writers[table]
+        while True:
+            with self._changed:
+                queue = self._queues[table]
+                if not queue or self._error is not None:
+                    self._draining.discard(table)
+                    self._changed.notify_all()
+                    return
+                data, size, part_ends = queue.popleft()
+            try:
+                writer.write(data, size)
+                if part_ends:
+                    writer.next_part()
+            except BaseException as error:  # handed to the main thread, which raises it
+                with self._changed:
+                    self._error = error
+            with self._changed:
+                self._queued -= 1
+                self._changed.notify_all()
+
+
+def _parse_all(
+    kind: str, batches: Iterable[Batch], path: str, pool: Executor | None, workers: int
+) -> Iterator[tuple[BatchResult, int]]:
+    """Yield (result, end offset) for each batch, in input order; without a pool, parse in this thread."""
+    if pool is None:
         for batch in batches:
             yield parse_batch(kind, batch.data, index=batch.index, path=path, line=batch.line), _end(batch)
         return
 
-    window: list[tuple[Future, int]] = []
-    with _pool(kind, workers) as pool:
-        for batch in batches:
-            future = pool.submit(parse_batch, kind, batch.data, index=batch.index, path=path, line=batch.line)
-            window.append((future, _end(batch)))
-            # Two batches in flight per worker keep every worker busy while
-            # bounding memory to a few batches.
-            if len(window) >= 4 * workers:
-                future, end = window.pop(0)
-                yield future.result(), end
-        for future, end in window:
+    window: deque[tuple[Future, int]] = deque()
+    for batch in batches:
+        future = pool.submit(parse_batch, kind, batch.data, index=batch.index, path=path, line=batch.line)
+        window.append((future, _end(batch)))
+        # A few batches in flight per worker keep every worker busy while
+        # bounding memory to a few batches.
+        if len(window) >= 4 * workers:
+            future, end = window.popleft()
             yield future.result(), end
+    for future, end in window:
+        yield future.result(), end
 
 
 def _pool(kind: str, workers: int) -> Executor:

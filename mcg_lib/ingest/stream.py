@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mcg_lib.errors import InputError
-from mcg_lib.ingest.compiled import count_lines
 from mcg_lib.fetch.layout import GZIP_MAGIC, open_dump
+from mcg_lib.ingest.compiled import count_lines
 
 try:  # ISA-L's gzip is about three times faster than zlib's and reads the same files.
     from isal import igzip as _gzip
