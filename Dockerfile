@@ -10,7 +10,7 @@
 ARG PYTHON_IMAGE=python:3.12.12-slim-bookworm@sha256:593bd06efe90efa80dc4eee3948be7c0fde4134606dd40d8dd8dbcade98e669c
 
 FROM ${PYTHON_IMAGE} AS build
-# A C compiler for the graph search kernel, built when the project installs.
+# A C compiler for the graph search kernel and the release converter, built when the project installs.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev \

@@ -82,7 +82,7 @@ class _ArrowArray(ctypes.Structure):
 
 
 def enabled() -> bool:
-    """Whether release batches go through the compiled converter."""
+    """Return whether release batches go through the compiled converter."""
     return os.environ.get(ENV, "compiled").strip().lower() != "lxml"
 
 
@@ -124,7 +124,7 @@ def _export(library: ctypes.CDLL, handle: _Handle, number: int, name: str) -> tu
 
 
 def count_lines(data: bytes) -> int:
-    """Count the LF bytes of ``data``; in C when the library loads, which also frees the GIL meanwhile."""
+    """Count the LF bytes of ``data``, in C when the library loads, so the GIL is free meanwhile."""
     try:
         library = _library()
     except ConfigError:
@@ -132,7 +132,8 @@ def count_lines(data: bytes) -> int:
     return library.mcg_count_lines(data, len(data))
 
 
-def _unknown(library, handle: _Handle) -> Counter:
+def _unknown(library: ctypes.CDLL, handle: _Handle) -> Counter:
+    """Return the paths of unknown elements and attributes the converter counted."""
     size = ctypes.c_int64()
     address = library.mcg_releases_unknown(handle.pointer, ctypes.byref(size))
     if not size.value:

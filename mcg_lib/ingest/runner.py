@@ -256,13 +256,15 @@ def _parse_all(
             yield parse_batch(kind, batch.data, index=batch.index, path=path, line=batch.line), _end(batch)
         return
 
+    # A few batches in flight per worker keep every worker busy while bounding
+    # memory. Threads get more: their batches are not copied, and they also
+    # take turns writing. Each process holds copies of its batches and results.
+    depth = (4 if isinstance(pool, ThreadPoolExecutor) else 2) * workers
     window: deque[tuple[Future, int]] = deque()
     for batch in batches:
         future = pool.submit(parse_batch, kind, batch.data, index=batch.index, path=path, line=batch.line)
         window.append((future, _end(batch)))
-        # A few batches in flight per worker keep every worker busy while
-        # bounding memory to a few batches.
-        if len(window) >= 4 * workers:
+        if len(window) >= depth:
             future, end = window.popleft()
             yield future.result(), end
     for future, end in window:
