@@ -75,8 +75,8 @@ def parse_batch(
     """Parse a batch of whole ``kind`` records (bytes without the root element).
 
     Release batches go through the compiled converter unless ``use_compiled``
-    is False (None follows MCG_INGEST_CONVERTER); a batch it gives back, and
-    every other kind, is parsed with lxml.
+    is False, and None follows MCG_INGEST_CONVERTER. A batch it gives back,
+    and every other kind, is parsed with lxml.
     """
     reason = ""
     if kind == "releases" and (compiled.enabled() if use_compiled is None else use_compiled):

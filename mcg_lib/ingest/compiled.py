@@ -1,10 +1,11 @@
 """The compiled converter for release batches (releases.c), loaded with ctypes.
 
-It gives the same tables as the lxml converter, several times faster. A batch
-it does not handle exactly (comments, control characters, invalid UTF-8, a
-number written in non-ASCII digits, XML that is not well-formed) comes back
-as None together with the reason, and the caller parses that batch with lxml,
-which also raises the errors. ``MCG_INGEST_CONVERTER=lxml`` turns it off.
+It gives the same tables as the lxml converter, several times faster. Some
+batches it does not handle exactly: comments, control characters, invalid
+UTF-8, a number written in non-ASCII digits, XML that is not well-formed.
+Those come back as None with the reason, and the caller parses them with
+lxml, which also raises the errors. ``MCG_INGEST_CONVERTER=lxml`` turns the
+compiled converter off.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ _ARROW_TYPES = {
 
 @dataclass
 class Converted:
-    """What the compiled converter read from one batch.
+    """The tables and counts the compiled converter read from one batch.
 
-    ``batches`` hold every column of each table, in schema order.
+    ``batches`` contain every column of each table, in schema order.
     """
 
     batches: dict[str, pa.RecordBatch]

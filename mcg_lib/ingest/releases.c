@@ -8,11 +8,11 @@
  * walked in the order the Python code walks its elements, so repeated
  * elements, ordinals and the sub-track order come out the same.
  *
- * Whatever this file does not handle exactly (comments, CDATA, control
+ * Some input this file does not handle exactly: comments, CDATA, control
  * characters, invalid UTF-8, numbers or dates written with non-ASCII
- * characters, anything not well-formed) makes it give the batch back: the
- * caller then parses that batch with lxml, which also raises the errors.
- * So this converter never has to decide what is an error.
+ * characters, anything not well-formed. It then gives the batch back, and the
+ * caller parses that batch with lxml, which also raises the errors. So this
+ * converter never has to decide what is an error.
  *
  * Plain C, no Python API: loaded with ctypes, compiled by hatch_build.py.
  */
@@ -55,7 +55,7 @@ static const int8_t SCHEMA[N_TABLES][MAX_COLUMNS + 1] = {
     /* tracks */ {C_I64, C_I32, C_I32, C_STR, C_STR, C_STR, C_I32, C_STR, -1},
 };
 
-/* Element names the walk knows: X_<NAME> is the tag of <name>. */
+/* Element names the walk handles: X_<NAME> is the tag of <name>. */
 #define ELEMENT_NAMES(X) \
     X(RELEASE, release) \
     X(TITLE, title) \
@@ -1140,8 +1140,8 @@ static int32_t read_name(ctx *c, const char **p, const char *end) {
     return (int32_t)(*p - s);
 }
 
-/* Check the references in raw text or an attribute value; return 1 when it
- * can be used as it is (no reference, CR, and in attributes no LF or TAB). */
+/* Check the references in raw text or an attribute value. Return 1 when the
+ * text can be used as it is: no reference, no CR, and in attributes no LF or TAB. */
 static int check_text(ctx *c, const char *s, int64_t n, int in_attr) {
     int plain = 1;
     const char *end = s + n;

@@ -214,7 +214,7 @@ class _SharedOutput:
             self._raise()
 
     def stop(self) -> None:
-        """Stop writing after an error elsewhere; queued tables are dropped."""
+        """Wait for the writing tasks to end. After an error elsewhere, queued tables are dropped."""
         with self._changed:
             if self._error is None:
                 self._error = RuntimeError("the ingest stopped")
@@ -258,7 +258,7 @@ def _parse_all(
 
     # A few batches in flight per worker keep every worker busy while bounding
     # memory. Threads get more: their batches are not copied, and they also
-    # take turns writing. Each process holds copies of its batches and results.
+    # take turns writing. Each process keeps copies of its batches and results.
     depth = (4 if isinstance(pool, ThreadPoolExecutor) else 2) * workers
     window: deque[tuple[Future, int]] = deque()
     for batch in batches:
@@ -275,8 +275,8 @@ def _pool(kind: str, workers: int) -> Executor:
     """Threads for the compiled converter, processes for lxml.
 
     The compiled converter releases the GIL while it parses, so threads run
-    it in parallel and hand its Arrow tables over without copying them; lxml
-    parsing and the Python walk hold the GIL, so they need processes.
+    it in parallel and hand its Arrow tables over without copying them. lxml
+    parsing and the Python walk keep the GIL, so they need processes.
     """
     if kind == "releases" and compiled.enabled():
         return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest")
