@@ -13,6 +13,7 @@ import random
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -606,8 +607,11 @@ def test_search_pool_sheds_load():
         await blocked
         return rejected.value
 
+    # In a thread of its own: a browser test's Playwright session, when it ran
+    # earlier on the same pytest worker, keeps an event loop running in this one.
     try:
-        error = asyncio.run(scenario())
+        with ThreadPoolExecutor(max_workers=1) as runner:
+            error = runner.submit(asyncio.run, scenario()).result()
     finally:
         pool.shutdown()
     assert error.status == 503
