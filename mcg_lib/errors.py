@@ -1,7 +1,8 @@
 """The exception tree of mcg.
 
 Every error a user can see carries what failed, on which input, and what to do
-next. The CLI prints ``str(error)`` followed by the hint and exits non-zero.
+next. The CLI prints ``str(error)`` followed by the hint and exits with the
+error's ``exit_code``; Ctrl-C exits with 130.
 """
 
 from __future__ import annotations

@@ -394,3 +394,30 @@ def test_truncated_gzip_names_the_file(data_root, tmp_path, samples_dir):
 
     with pytest.raises(InputError, match="a_releases.xml.gz: the compressed data is truncated"):
         import_folder(data_root, "20150101", source, series="", force=False)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "it is empty"), (b"\x00garbage", "it does not start with an XML element"), (ARTISTS, "it contains artists")],
+    ids=["empty", "garbage", "other-kind"],
+)
+def test_file_with_dump_name_must_match(data_root, tmp_path, content, message):
+    """A file named as Discogs names its dumps fails the import when it does not hold that kind."""
+    folder = make_folder(tmp_path / "dumps", {
+        "discogs_20250101_artists.xml": ARTISTS,
+        "discogs_20250101_releases.xml.gz": content,
+    })
+
+    with pytest.raises(InputError, match=f"named as a Discogs releases dump, but {message}"):
+        import_folder(data_root, "month", folder)
+
+    assert not data_root.raw("month").exists()
+
+
+def test_file_with_other_name_sorted_by_content(data_root, tmp_path):
+    folder = make_folder(tmp_path / "dumps", {"releases_sample.xml": ARTISTS, "empty.xml": b""})
+
+    manifest = import_folder(data_root, "month", folder)
+
+    assert list(manifest["files"]) == ["artists"]
+    assert [f["name"] for f in manifest["ignored_files"]] == ["empty.xml"]

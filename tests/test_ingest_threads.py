@@ -1,4 +1,4 @@
-"""The threaded release ingest: failures end it cleanly, and output does not depend on threads."""
+"""The threaded release ingest: failures end it cleanly and name their cause, and output does not depend on threads."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mcg_lib.errors import InputError
+from mcg_lib.errors import ConfigError, InputError
 from mcg_lib.generate.dumps import write_dumps
-from mcg_lib.ingest import runner
+from mcg_lib.ingest import compiled, runner
 from mcg_lib.ingest.runner import ingest_dump
 from mcg_lib.ingest.writer import TableWriter
 
@@ -73,3 +73,43 @@ def test_truncated_dump_with_threads_raises(releases_xml, tmp_path):
         ingest_dump("releases", cut, tmp_path / "out", workers=2)
 
     assert _ingest_threads() == set()
+
+
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_damaged_gzip_named_at_any_worker_count(releases_xml, tmp_path, workers):
+    """Damaged gzip data decompresses to garbage before its checksum fails: the error names the gzip damage."""
+    data = bytearray(gzip.compress(releases_xml.read_bytes(), mtime=0))
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)
+    damaged = tmp_path / "releases.xml.gz"
+    damaged.write_bytes(bytes(data))
+
+    with pytest.raises(InputError, match="compressed data is truncated or damaged"):
+        ingest_dump("releases", damaged, tmp_path / "out", workers=workers)
+
+
+def test_unknown_converter_setting_rejected(releases_xml, tmp_path, monkeypatch):
+    monkeypatch.setenv(compiled.ENV, "lmxl")
+
+    with pytest.raises(ConfigError, match="'lmxl' is not a converter"):
+        ingest_dump("releases", releases_xml, tmp_path / "out", workers=2)
+
+
+def test_lxml_setting_never_loads_the_library(releases_xml, tmp_path, monkeypatch):
+    """With MCG_INGEST_CONVERTER=lxml a broken build of the converter does not matter.
+
+    The broken build is a file of random bytes put where the library is looked
+    up (a real damaged library cannot be loaded safely to test).
+    """
+    broken = tmp_path / "_releases.so"
+    broken.write_bytes(bytes(range(256)) * 64)
+    monkeypatch.setattr(compiled, "LIBRARY", broken)
+    monkeypatch.setattr(compiled, "_loaded", None)
+
+    monkeypatch.setenv(compiled.ENV, "lxml")
+    stats = ingest_dump("releases", releases_xml, tmp_path / "lxml", workers=2)
+    assert stats.converters == {"lxml": stats.converters["lxml"]}
+
+    monkeypatch.setenv(compiled.ENV, "compiled")
+    with pytest.raises(ConfigError, match="cannot be loaded"):
+        ingest_dump("releases", releases_xml, tmp_path / "compiled", workers=2)

@@ -7,6 +7,7 @@ Each verb lives in its own module and is imported only when it runs, so that
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
@@ -105,4 +106,14 @@ def cli(ctx: click.Context, data_root: str, verbose: int, quiet: bool) -> None:
 
 
 def main() -> None:
-    cli(prog_name="mcg")
+    try:
+        code = cli(prog_name="mcg", standalone_mode=False)
+    except click.exceptions.Abort:
+        # Ctrl-C exits with the shell's 128 + SIGINT, so scripts can tell it from an error.
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    # --help and --version return their exit code here instead of exiting.
+    sys.exit(code if isinstance(code, int) else 0)

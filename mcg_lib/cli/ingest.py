@@ -10,7 +10,8 @@ from mcg_lib.cli.options import force_option, snapshot_option
 @click.command(name="ingest")
 @snapshot_option
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker processes that parse batches of records in parallel.")
+              help="Workers that parse batches of records in parallel: threads for releases, "
+              "processes for the other dumps.")
 @click.option("--step", type=click.Choice(["all", "split", "chunk", "merge"]), default="all", show_default=True,
               help="Run the whole ingest, or one step of the fan-out across cluster nodes.")
 @click.option("--chunks", type=click.IntRange(1, 4096), default=4, show_default=True,

@@ -25,7 +25,7 @@ def group() -> None:
     help="Base URL of the dumps to download [default: $MCG_DUMPS_URL, else the public Discogs bucket].",
 )
 @click.option("--rulesets", help="Comma-separated rulesets to build (default: the list in stages.toml).")
-@click.option("--workers", type=click.IntRange(1, 64), help="Ingest worker processes.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Ingest workers (see mcg ingest --help).")
 @click.option("--top", type=click.IntRange(2, 100_000), help="Popular artists to precompute chains among.")
 @click.option("--days", type=click.IntRange(1, 5000), help="Days of daily puzzles to schedule.")
 @click.option("--start-date", help="First day of the puzzle schedule, YYYY-MM-DD.")

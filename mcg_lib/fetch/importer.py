@@ -29,6 +29,8 @@ from mcg_lib.publish import read_json, staged_dir
 log = get_logger(__name__)
 
 _CHECKSUM_NAME = re.compile(r"checksum|sha256", re.IGNORECASE)
+# The name Discogs gives each dump file; such a name settles the file's kind.
+_DUMP_NAME = re.compile(r"discogs_\d{8}_(artists|labels|masters|releases)\.xml(?:\.gz)?", re.IGNORECASE)
 _COPY_BLOCK = 1 << 20
 
 
@@ -154,11 +156,27 @@ def _add_checksum_file(scan: FolderScan, path: Path) -> None:
 
 
 def _add_dump(scan: FolderScan, path: Path) -> None:
+    """Add a dump file by its content; a file with a Discogs dump name must hold that kind."""
+    named = _DUMP_NAME.fullmatch(path.name)
     try:
+        if path.stat().st_size == 0:
+            raise NotADumpError("it is empty")
         dump = sniff_dump(path)
     except NotADumpError as error:
+        if named:
+            raise InputError(
+                f"is named as a Discogs {named.group(1).lower()} dump, but {error}",
+                path=path,
+                hint="the copy is probably broken: copy or download it again, or move it out of the folder",
+            ) from None
         scan.ignore(path, str(error))
         return
+    if named and dump.kind != named.group(1).lower():
+        raise InputError(
+            f"is named as a Discogs {named.group(1).lower()} dump, but it contains {dump.kind}",
+            path=path,
+            hint="rename the file after what it contains, or put the right file in its place",
+        )
     scan.dumps.setdefault(dump.kind, []).append(dump)
 
 

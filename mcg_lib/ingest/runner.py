@@ -11,6 +11,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mcg_lib.errors import InputError
 from mcg_lib.fetch.layout import damaged_dump
 from mcg_lib.ingest import compiled
 from mcg_lib.ingest.batch import BatchResult, parse_batch
@@ -127,13 +128,20 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
             splitter = RecordSplitter(stream, RECORD_TAG[kind], path)
             bar = progress(total=reader.size, unit="B", unit_scale=True, desc=f"ingest {kind}")
             part_start = 0
-            for result, batch_end in _parse_all(kind, splitter, str(path), pool, workers):
-                stats.add(result)
-                part_ends = batch_end - part_start >= PART_XML_BYTES
-                output.put(result, part_ends)
-                if part_ends:
-                    part_start = batch_end
-                bar.update(reader.position() - bar.n)
+            try:
+                for result, batch_end in _parse_all(kind, splitter, str(path), pool, workers):
+                    stats.add(result)
+                    part_ends = batch_end - part_start >= PART_XML_BYTES
+                    output.put(result, part_ends)
+                    if part_ends:
+                        part_start = batch_end
+                    bar.update(reader.position() - bar.n)
+            except InputError:
+                # Damaged gzip data often decompresses to garbage before its
+                # checksum fails, so the XML breaks first. Reading on names the real cause.
+                if reader.gzipped:
+                    _read_to_end(stream)
+                raise
             output.finish()
             bar.close()
             stats.xml_bytes = splitter.bytes_read
@@ -283,6 +291,12 @@ def _pool(kind: str, workers: int) -> Executor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["mcg_lib.ingest.batch"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def _read_to_end(stream) -> None:
+    """Decompress the rest of a stream, so that a damaged gzip file raises its own error."""
+    while stream.read(1 << 22):
+        pass
 
 
 def _end(batch: Batch) -> int:

@@ -32,6 +32,9 @@ BLOCK_SIZE = 1 << 20
 # means the file does not start records at line starts.
 MAX_PENDING = 64 << 20
 
+# What XML allows after the root element besides whitespace: comments and processing instructions.
+_MISC_RE = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.S)
+_END_TAG_RE = re.compile(rb"\s*>")
 _PROLOG_RE = re.compile(
     rb"\A(?:\xef\xbb\xbf)?(?:\s+|<\?xml[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<([A-Za-z_][\w.-]*)",
     re.S,
@@ -44,12 +47,14 @@ class DumpReader:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.size = self.path.stat().st_size
+        self.gzipped = False
         self._raw: BinaryIO | None = None
 
     def open(self) -> BinaryIO:
         self._raw = open(self.path, "rb")
         if self._raw.read(2) == GZIP_MAGIC:
             self._raw.seek(0)
+            self.gzipped = True
             return _gzip.GzipFile(fileobj=self._raw, mode="rb")
         self._raw.seek(0)
         return self._raw
@@ -101,6 +106,7 @@ class RecordSplitter:
         self.path = path
         self.batch_bytes = batch_bytes
         self.rooted: bool | None = None
+        self.empty_root = False  # <releases/>: a dump without records
         self.bytes_read = 0
 
     def _find_boundary(self, buf: bytes, end: int) -> int:
@@ -120,6 +126,7 @@ class RecordSplitter:
         if name == self.root_tag:
             self.rooted = True
             close = buf.find(b">", buf.find(b"<" + self.root_tag))
+            self.empty_root = buf[close - 1 : close] == b"/"
             return close + 1
         if name == self.tag:
             self.rooted = False
@@ -164,6 +171,8 @@ class RecordSplitter:
                     )
                 continue
             data = buf[:cut]
+            if self.rooted:
+                self._check_still_open(data, line)
             yield Batch(index, data, offset, line)
             index += 1
             offset += cut
@@ -173,19 +182,44 @@ class RecordSplitter:
         yield from self._finish(buf, index, offset, line)
 
     def _finish(self, buf: bytes, index: int, offset: int, line: int) -> Iterator[Batch]:
+        if self.empty_root:
+            self._check_nothing_after(buf, 0, line)
+            return
         if self.rooted:
-            closing = b"</" + self.root_tag
-            end = buf.rfind(closing)
-            if end < 0 or buf[end:].rstrip()[-1:] != b">":
+            end = buf.find(b"</" + self.root_tag)
+            close = _END_TAG_RE.match(buf, end + 2 + len(self.root_tag)) if end >= 0 else None
+            if close is None:
                 raise InputError(
                     f"ends without </{self.root_tag.decode()}>: the file is truncated",
                     path=self.path,
                     hint="the download was probably interrupted; run 'mcg fetch' again "
                     "(it verifies checksums) before ingesting",
                 )
+            self._check_nothing_after(buf, close.end(), line)
             buf = buf[:end]
         if buf.strip():
             yield Batch(index, buf, offset, line)
+
+    def _check_still_open(self, data: bytes, line: int) -> None:
+        """Raise if the root element ends inside a batch that more records follow."""
+        end = data.find(b"</" + self.root_tag)
+        if end >= 0:
+            self._content_after_root(line + data.count(b"\n", 0, end))
+
+    def _check_nothing_after(self, buf: bytes, start: int, line: int) -> None:
+        """Raise if anything but whitespace, comments and processing instructions follows the root."""
+        rest = _MISC_RE.sub(b"", buf[start:])
+        if rest.strip():
+            self._content_after_root(line + buf.count(b"\n", 0, start))
+
+    def _content_after_root(self, line: int) -> None:
+        root = self.root_tag.decode()
+        raise InputError(
+            f"has content after its root element <{root}>, which ends on line {line}",
+            path=self.path,
+            hint="a dump is one XML document; this file looks appended to or joined with another. "
+            "Download it again with 'mcg fetch', or import each dump file separately",
+        )
 
 
 def read_head(path: Path | str, size: int = 4096) -> bytes:
