@@ -47,7 +47,7 @@ def test_content_after_root_named(data, line):
 
 
 def test_content_after_root_in_an_earlier_batch():
-    """The root ends in the middle of the file, so the batch that holds its end is not the last one."""
+    """The root ends in the middle of the file, so the batch with its end is not the last one."""
     data = b"<releases>\n" + RECORD * 50 + b"</releases>\n" + RECORD * 50
 
     with pytest.raises(InputError, match="which ends on line 52"):

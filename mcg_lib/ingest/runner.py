@@ -120,7 +120,9 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
         reader = DumpReader(path)
         stream = reader.open()
         in_process = workers == 0 or reader.size <= IN_PROCESS_MAX_BYTES
-        pool = None if in_process else _pool(kind, workers)
+        # Decided here once: worker processes may have started under another environment.
+        use_compiled = kind == "releases" and compiled.enabled()
+        pool = None if in_process else _pool(use_compiled, workers)
         # With one worker the calling thread writes while the worker parses.
         shared = isinstance(pool, ThreadPoolExecutor) and workers > 1
         output = _SharedOutput(writers, pool) if shared else _InlineOutput(writers)
@@ -129,7 +131,7 @@ def ingest_dump(kind: str, path: Path, out_dir: Path, *, workers: int = 1, first
             bar = progress(total=reader.size, unit="B", unit_scale=True, desc=f"ingest {kind}")
             part_start = 0
             try:
-                for result, batch_end in _parse_all(kind, splitter, str(path), pool, workers):
+                for result, batch_end in _parse_all(kind, splitter, str(path), pool, workers, use_compiled):
                     stats.add(result)
                     part_ends = batch_end - part_start >= PART_XML_BYTES
                     output.put(result, part_ends)
@@ -256,12 +258,15 @@ class _SharedOutput:
 
 
 def _parse_all(
-    kind: str, batches: Iterable[Batch], path: str, pool: Executor | None, workers: int
+    kind: str, batches: Iterable[Batch], path: str, pool: Executor | None, workers: int, use_compiled: bool
 ) -> Iterator[tuple[BatchResult, int]]:
     """Yield (result, end offset) for each batch, in input order; without a pool, parse in this thread."""
     if pool is None:
         for batch in batches:
-            yield parse_batch(kind, batch.data, index=batch.index, path=path, line=batch.line), _end(batch)
+            result = parse_batch(
+                kind, batch.data, index=batch.index, path=path, line=batch.line, use_compiled=use_compiled
+            )
+            yield result, _end(batch)
         return
 
     # A few batches in flight per worker keep every worker busy while bounding
@@ -270,7 +275,9 @@ def _parse_all(
     depth = (4 if isinstance(pool, ThreadPoolExecutor) else 2) * workers
     window: deque[tuple[Future, int]] = deque()
     for batch in batches:
-        future = pool.submit(parse_batch, kind, batch.data, index=batch.index, path=path, line=batch.line)
+        future = pool.submit(
+            parse_batch, kind, batch.data, index=batch.index, path=path, line=batch.line, use_compiled=use_compiled
+        )
         window.append((future, _end(batch)))
         if len(window) >= depth:
             future, end = window.popleft()
@@ -279,14 +286,14 @@ def _parse_all(
         yield future.result(), end
 
 
-def _pool(kind: str, workers: int) -> Executor:
+def _pool(use_compiled: bool, workers: int) -> Executor:
     """Threads for the compiled converter, processes for lxml.
 
     The compiled converter releases the GIL while it parses, so threads run
     it in parallel and hand its Arrow tables over without copying them. lxml
     parsing and the Python walk keep the GIL, so they need processes.
     """
-    if kind == "releases" and compiled.enabled():
+    if use_compiled:
         return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["mcg_lib.ingest.batch"])

@@ -32,7 +32,7 @@ BLOCK_SIZE = 1 << 20
 # means the file does not start records at line starts.
 MAX_PENDING = 64 << 20
 
-# What XML allows after the root element besides whitespace: comments and processing instructions.
+# Comments and processing instructions: besides whitespace, all XML allows after the root element.
 _MISC_RE = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.S)
 _END_TAG_RE = re.compile(rb"\s*>")
 _PROLOG_RE = re.compile(
