@@ -703,6 +703,13 @@ static void check_attrs(ctx *c, int32_t i, const char *const *known) {
 #define EACH_CHILD(c, parent, var) \
     for (int32_t var = N(c, parent)->first_child; var >= 0; var = N(c, var)->next_sibling)
 
+/* Whether child x of a list is one of its items; any other child is counted as unknown. */
+static int is_item(ctx *c, int32_t x, int tag) {
+    if (N(c, x)->tag == tag) return 1;
+    unknown_element(c, x);
+    return 0;
+}
+
 /* ---------------------------------------------------------- the walk */
 
 static const char *const RELEASE_ATTRS[] = {"id", "status", NULL};
@@ -719,10 +726,7 @@ static void add_credits(ctx *c, int32_t box, int64_t id, const char *kind, int32
     int32_t base = c->path_len;
     int32_t ordinal = 0;
     EACH_CHILD(c, box, a) {
-        if (N(c, a)->tag != X_ARTIST) {
-            unknown_element(c, a);
-            continue;
-        }
+        if (!is_item(c, a, X_ARTIST)) continue;
         int32_t f[X_TRACKS + 1];
         f[X_NAME] = f[X_ID] = f[X_ANV] = f[X_JOIN] = f[X_ROLE] = f[X_TRACKS] = -1;
         path_push(c, "artist");
@@ -793,10 +797,7 @@ static void add_track(ctx *c, int32_t tr, int64_t id, int32_t parent, int32_t *c
     path_push(c, "sub_tracks");
     int32_t box = c->path_len;
     EACH_CHILD(c, subs, s) {
-        if (N(c, s)->tag != X_TRACK) {
-            unknown_element(c, s);
-            continue;
-        }
+        if (!is_item(c, s, X_TRACK)) continue;
         path_push(c, "track");
         add_track(c, s, id, ordinal, counter);
         path_set(c, box);
@@ -807,10 +808,7 @@ static void add_track(ctx *c, int32_t tr, int64_t id, int32_t parent, int32_t *c
 static void add_tracklist(ctx *c, int32_t list, int64_t id) {
     int32_t counter = 0, base = c->path_len;
     EACH_CHILD(c, list, t) {
-        if (N(c, t)->tag != X_TRACK) {
-            unknown_element(c, t);
-            continue;
-        }
+        if (!is_item(c, t, X_TRACK)) continue;
         path_push(c, "track");
         add_track(c, t, id, -1, &counter);
         path_set(c, base);
@@ -823,10 +821,7 @@ static void add_labels(ctx *c, int32_t box, int64_t id, int item_tag, int table,
     int32_t base = c->path_len, ordinal = -1;
     EACH_CHILD(c, box, x) {
         ordinal++;
-        if (N(c, x)->tag != item_tag) {
-            unknown_element(c, x);
-            continue;
-        }
+        if (!is_item(c, x, item_tag)) continue;
         path_push(c, item);
         check_attrs(c, x, known);
         path_set(c, base);
@@ -848,10 +843,7 @@ static void add_formats(ctx *c, int32_t box, int64_t id) {
     int32_t base = c->path_len, ordinal = -1;
     EACH_CHILD(c, box, f) {
         ordinal++;
-        if (N(c, f)->tag != X_FORMAT) {
-            unknown_element(c, f);
-            continue;
-        }
+        if (!is_item(c, f, X_FORMAT)) continue;
         path_push(c, "format");
         check_attrs(c, f, FORMAT_ATTRS);
         int32_t descriptions = -1;
@@ -887,10 +879,7 @@ static void add_formats(ctx *c, int32_t box, int64_t id) {
 static void add_ordered_text(ctx *c, int32_t box, int64_t id, int item_tag, int table) {
     int32_t ordinal = 0;
     EACH_CHILD(c, box, x) {
-        if (N(c, x)->tag != item_tag) {
-            unknown_element(c, x);
-            continue;
-        }
+        if (!is_item(c, x, item_tag)) continue;
         if (N(c, x)->text_len == 0) continue;
         put_i64(c, col(c, table, 0), id, 0);
         put_i32(c, col(c, table, 1), ordinal++, 0);
@@ -902,10 +891,7 @@ static void add_companies(ctx *c, int32_t box, int64_t id) {
     int32_t base = c->path_len, ordinal = -1;
     EACH_CHILD(c, box, co) {
         ordinal++;
-        if (N(c, co)->tag != X_COMPANY) {
-            unknown_element(c, co);
-            continue;
-        }
+        if (!is_item(c, co, X_COMPANY)) continue;
         int32_t f[N_NAMES];
         f[X_ID] = f[X_NAME] = f[X_CATNO] = f[X_ENTITY_TYPE] = f[X_ENTITY_TYPE_NAME] = f[X_RESOURCE_URL] = -1;
         path_push(c, "company");
@@ -936,10 +922,7 @@ static void add_videos(ctx *c, int32_t box, int64_t id) {
     int32_t base = c->path_len, ordinal = -1;
     EACH_CHILD(c, box, v) {
         ordinal++;
-        if (N(c, v)->tag != X_VIDEO) {
-            unknown_element(c, v);
-            continue;
-        }
+        if (!is_item(c, v, X_VIDEO)) continue;
         path_push(c, "video");
         check_attrs(c, v, VIDEO_ATTRS);
         int32_t title = -1, description = -1;
@@ -966,10 +949,7 @@ static void add_images(ctx *c, int32_t box, int64_t id) {
     int32_t base = c->path_len, ordinal = -1;
     EACH_CHILD(c, box, im) {
         ordinal++;
-        if (N(c, im)->tag != X_IMAGE) {
-            unknown_element(c, im);
-            continue;
-        }
+        if (!is_item(c, im, X_IMAGE)) continue;
         path_push(c, "image");
         check_attrs(c, im, IMAGE_ATTRS);
         path_set(c, base);
