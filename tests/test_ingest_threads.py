@@ -91,7 +91,7 @@ def test_damaged_gzip_named_at_any_worker_count(releases_xml, tmp_path, workers)
 def test_unknown_converter_setting_rejected(releases_xml, tmp_path, monkeypatch):
     monkeypatch.setenv(compiled.ENV, "lmxl")
 
-    with pytest.raises(ConfigError, match="'lmxl' is not a converter"):
+    with pytest.raises(ConfigError, match="invalid MCG_INGEST_CONVERTER='lmxl': not a converter"):
         ingest_dump("releases", releases_xml, tmp_path / "out", workers=2)
 
 

@@ -86,11 +86,11 @@ CHOICES = ("compiled", "lxml")
 
 
 def enabled() -> bool:
-    """Return whether release batches go through the compiled converter, as MCG_INGEST_CONVERTER says."""
+    """Return whether release batches go through the compiled converter, as set by MCG_INGEST_CONVERTER."""
     value = os.environ.get(ENV, "").strip().lower() or "compiled"
     if value not in CHOICES:
         raise ConfigError(
-            f"{ENV}={os.environ[ENV]!r} is not a converter",
+            f"invalid {ENV}={os.environ[ENV]!r}: not a converter",
             hint=f"set {ENV} to compiled (the default) or lxml, or unset it",
         )
     return value == "compiled"
