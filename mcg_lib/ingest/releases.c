@@ -1590,3 +1590,10 @@ int64_t mcg_count_lines(const char *data, int64_t len) {
     for (; i < len; i++) n += data[i] == '\n';
     return n;
 }
+
+/* Return the offset of the first needle in data, or -1. Python calls it
+ * without the GIL, and glibc's memmem beats bytes.find on long inputs. */
+int64_t mcg_find(const char *data, int64_t len, const char *needle, int64_t needle_len) {
+    const char *hit = memmem(data, (size_t)len, needle, (size_t)needle_len);
+    return hit ? hit - data : -1;
+}

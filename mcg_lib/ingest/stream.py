@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 from mcg_lib.errors import InputError
 from mcg_lib.fetch.layout import GZIP_MAGIC, open_dump
-from mcg_lib.ingest.compiled import count_lines
+from mcg_lib.ingest.compiled import count_lines, find
 
 try:  # ISA-L's gzip is about three times faster than zlib's and reads the same files.
     from isal import igzip as _gzip
@@ -202,7 +202,7 @@ class RecordSplitter:
 
     def _check_still_open(self, data: bytes, line: int) -> None:
         """Raise if the root element ends inside a batch that more records follow."""
-        end = data.find(b"</" + self.root_tag)
+        end = find(data, b"</" + self.root_tag)
         if end >= 0:
             self._content_after_root(line + data.count(b"\n", 0, end))
 
