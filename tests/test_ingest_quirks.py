@@ -346,6 +346,46 @@ def test_unknown_elements_counted(tmp_path):
     assert stats.unknown == {"release/hologram": 1, "release/artists/artist/sparkle": 1, "release@flavour": 1}
 
 
+def test_unread_attributes_and_children_counted(tmp_path):
+    """Attributes where the dumps put none, and elements inside text, are counted too."""
+    xml = """<releases>
+<release id="22" status="Accepted"><title lang="en">R<sub>x</sub></title>
+<tracklist><track side="A"><position>A1</position><title>T</title>
+<artists><artist role="x"><id>5</id><name>A</name></artist></artists></track></tracklist>
+<formats><format name="Vinyl" qty="1"><descriptions><description>LP</description><note>n</note></descriptions>
+</format></formats><labels><label name="L" catno="1"><logo/></label></labels></release>
+</releases>
+"""
+    _, stats = ingest_xml(tmp_path, "releases", xml)
+
+    assert stats.unknown == {
+        "release/title@lang": 1,
+        "release/title/sub": 1,
+        "release/tracklist/track@side": 1,
+        "release/tracklist/track/artists/artist@role": 1,
+        "release/formats/format/descriptions/note": 1,
+        "release/labels/label/logo": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "xml", "expected"),
+    [
+        ("artists", '<artists><artist kind="x"><id>1</id><name>A</name><aliases><name id="2" main="y">B</name>'
+         "</aliases></artist></artists>", {"artist@kind": 1, "artist/aliases/name@main": 1}),
+        ("labels", '<labels><label><id>1</id><name>L</name><parentLabel id="2" x="y">P</parentLabel>'
+         "</label></labels>", {"label/parentLabel@x": 1}),
+        ("masters", '<masters><master id="1" x="y"><title>M<i/></title></master></masters>',
+         {"master@x": 1, "master/title/i": 1}),
+    ],
+    ids=["artists", "labels", "masters"],
+)
+def test_unread_parts_counted_in_other_dumps(tmp_path, kind, xml, expected):
+    _, stats = ingest_xml(tmp_path, kind, xml)
+
+    assert stats.unknown == expected
+
+
 @pytest.mark.parametrize(
     "members",
     [

@@ -963,6 +963,111 @@ static void add_images(ctx *c, int32_t box, int64_t id) {
     }
 }
 
+/* ------------------------------------------------------- what the walk reads */
+
+/* The release shape of records/shape.py: which attributes and children the
+ * walk reads, so that a second pass counts the rest. */
+typedef struct shape shape;
+
+typedef struct {
+    int tag;
+    const shape *shape;
+} child_shape;
+
+struct shape {
+    uint8_t attributes_checked; /* the walk counts unknown attributes itself */
+    uint8_t others_skipped;     /* the walk skips other children without counting them */
+    const child_shape *children; /* NULL: read as text, so no child is read; ends with tag 0 */
+};
+
+static const shape TEXT_SHAPE = {0, 0, NULL};
+static const shape ITEM_SHAPE = {1, 0, NULL};
+
+static const child_shape CREDIT_CHILDREN[] = {
+    {X_NAME, &TEXT_SHAPE}, {X_ID, &TEXT_SHAPE}, {X_ANV, &TEXT_SHAPE}, {X_JOIN, &TEXT_SHAPE},
+    {X_ROLE, &TEXT_SHAPE}, {X_TRACKS, &TEXT_SHAPE}, {0, NULL},
+};
+static const shape CREDIT_SHAPE = {0, 0, CREDIT_CHILDREN};
+static const child_shape CREDITS_CHILDREN[] = {{X_ARTIST, &CREDIT_SHAPE}, {0, NULL}};
+static const shape CREDITS_SHAPE = {0, 0, CREDITS_CHILDREN};
+
+/* A track's sub-tracks are tracks again. */
+static const shape TRACK_SHAPE;
+static const child_shape SUB_TRACKS_CHILDREN[] = {{X_TRACK, &TRACK_SHAPE}, {0, NULL}};
+static const shape SUB_TRACKS_SHAPE = {0, 0, SUB_TRACKS_CHILDREN};
+static const child_shape TRACK_CHILDREN[] = {
+    {X_TITLE, &TEXT_SHAPE}, {X_POSITION, &TEXT_SHAPE}, {X_DURATION, &TEXT_SHAPE},
+    {X_ARTISTS, &CREDITS_SHAPE}, {X_EXTRAARTISTS, &CREDITS_SHAPE}, {X_SUB_TRACKS, &SUB_TRACKS_SHAPE}, {0, NULL},
+};
+static const shape TRACK_SHAPE = {0, 0, TRACK_CHILDREN};
+static const shape TRACKLIST_SHAPE = {0, 0, SUB_TRACKS_CHILDREN};
+
+#define LIST_OF(name, item_tag, item_shape)                                       \
+    static const child_shape name##_CHILDREN[] = {{item_tag, item_shape}, {0, NULL}}; \
+    static const shape name##_SHAPE = {0, 0, name##_CHILDREN};
+
+LIST_OF(LABELS, X_LABEL, &ITEM_SHAPE)
+LIST_OF(GENRES, X_GENRE, &TEXT_SHAPE)
+LIST_OF(STYLES, X_STYLE, &TEXT_SHAPE)
+LIST_OF(IDENTIFIERS, X_IDENTIFIER, &ITEM_SHAPE)
+LIST_OF(IMAGES, X_IMAGE, &ITEM_SHAPE)
+LIST_OF(SERIES, X_SERIES, &ITEM_SHAPE)
+
+static const child_shape DESCRIPTIONS_CHILDREN[] = {{X_DESCRIPTION, &TEXT_SHAPE}, {0, NULL}};
+static const shape DESCRIPTIONS_SHAPE = {0, 1, DESCRIPTIONS_CHILDREN};
+static const child_shape FORMAT_CHILDREN[] = {{X_DESCRIPTIONS, &DESCRIPTIONS_SHAPE}, {0, NULL}};
+static const shape FORMAT_SHAPE = {1, 0, FORMAT_CHILDREN};
+LIST_OF(FORMATS, X_FORMAT, &FORMAT_SHAPE)
+
+static const child_shape COMPANY_CHILDREN[] = {
+    {X_ID, &TEXT_SHAPE}, {X_NAME, &TEXT_SHAPE}, {X_CATNO, &TEXT_SHAPE}, {X_ENTITY_TYPE, &TEXT_SHAPE},
+    {X_ENTITY_TYPE_NAME, &TEXT_SHAPE}, {X_RESOURCE_URL, &TEXT_SHAPE}, {0, NULL},
+};
+static const shape COMPANY_SHAPE = {0, 0, COMPANY_CHILDREN};
+LIST_OF(COMPANIES, X_COMPANY, &COMPANY_SHAPE)
+
+static const child_shape VIDEO_CHILDREN[] = {{X_TITLE, &TEXT_SHAPE}, {X_DESCRIPTION, &TEXT_SHAPE}, {0, NULL}};
+static const shape VIDEO_SHAPE = {1, 0, VIDEO_CHILDREN};
+LIST_OF(VIDEOS, X_VIDEO, &VIDEO_SHAPE)
+
+static const child_shape RELEASE_CHILDREN[] = {
+    {X_TITLE, &TEXT_SHAPE}, {X_COUNTRY, &TEXT_SHAPE}, {X_RELEASED, &TEXT_SHAPE}, {X_NOTES, &TEXT_SHAPE},
+    {X_DATA_QUALITY, &TEXT_SHAPE}, {X_ARTISTS, &CREDITS_SHAPE}, {X_EXTRAARTISTS, &CREDITS_SHAPE},
+    {X_TRACKLIST, &TRACKLIST_SHAPE}, {X_LABELS, &LABELS_SHAPE}, {X_FORMATS, &FORMATS_SHAPE},
+    {X_GENRES, &GENRES_SHAPE}, {X_STYLES, &STYLES_SHAPE}, {X_IDENTIFIERS, &IDENTIFIERS_SHAPE},
+    {X_COMPANIES, &COMPANIES_SHAPE}, {X_VIDEOS, &VIDEOS_SHAPE}, {X_IMAGES, &IMAGES_SHAPE},
+    {X_SERIES, &SERIES_SHAPE}, {X_MASTER_ID, &ITEM_SHAPE}, {0, NULL},
+};
+static const shape RELEASE_SHAPE = {1, 0, RELEASE_CHILDREN};
+
+/* count_unread in shape.py: the current path names element i. */
+static void count_unread(ctx *c, int32_t i, const shape *s) {
+    node *x = N(c, i);
+    if (!s->attributes_checked)
+        for (int32_t a = 0; a < x->attr_count; a++) {
+            attr *y = &c->attrs[x->attr_first + a];
+            note_unknown(c, '@', y->name, y->name_len);
+        }
+
+    int32_t base = c->path_len;
+    EACH_CHILD(c, i, k) {
+        const shape *sub = NULL;
+        int tag = N(c, k)->tag;
+        for (const child_shape *m = s->children; m && m->tag; m++)
+            if (m->tag == tag) {
+                sub = m->shape;
+                break;
+            }
+        if (sub) {
+            path_push(c, NAMES[tag].s);
+            count_unread(c, k, sub);
+            path_set(c, base);
+        } else if (!s->children || s->others_skipped) {
+            unknown_element(c, k);
+        }
+    }
+}
+
 static void emit_release(ctx *c, int32_t r) {
     int64_t id;
     c->records++;
@@ -1070,6 +1175,10 @@ static void emit_release(ctx *c, int32_t r) {
     put_text(c, &k[10], field[X_DATA_QUALITY]);
     put_i64(c, &k[11], master, !has_master);
     put_bool(c, &k[12], main_flag, !has_flag);
+
+    path_set(c, 0);
+    path_push(c, "release");
+    count_unread(c, r, &RELEASE_SHAPE);
 }
 
 /* ------------------------------------------------------------ tokenizer */

@@ -2,16 +2,11 @@
 
 Each parser takes one record element (an lxml element) and appends one tuple
 per row to ``rows[table]``, in the column order of the table's schema.
-Elements a parser does not know, in the record and in every list it reads, and
-attributes it does not know on the elements that carry attributes in the
-dumps, are counted in ``unknown`` by path (``release/foo``,
-``release/labels/label@bar``).
-
-NOTE: attributes on elements that carry none in any dump (``<track>``, a
-credit's ``<artist>``, text elements), and children of text elements and of
-``<label>``, ``<image>`` or ``<descriptions>`` (other than ``<description>``),
-are dropped without being counted; releases.c does the same. No dump so far
-has any of them.
+Elements a parser does not know are counted in ``unknown`` by path
+(``release/foo``, ``release/labels/label@bar``). A second pass over each
+record (``shape.py``) also counts the attributes and elements it does not
+read: attributes on elements whose attributes it ignores, and children of
+elements it reads as text.
 """
 
 from mcg_lib.ingest.records.artists import parse_artist
