@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from lxml import etree
+
 
 @dataclass(eq=False)
 class Shape:
@@ -101,6 +103,52 @@ MASTER = Shape(attributes=frozenset({"id"}), children={
 })
 
 SHAPES = {"artists": ARTIST, "labels": LABEL, "masters": MASTER, "releases": RELEASE}
+
+
+def _any(*tags: str) -> str:
+    return " or ".join(f"self::{tag}" for tag in tags)
+
+
+# One XPath a kind, run on a whole batch, that finds every element count_unread
+# could count, and some it would not. Walking each record in Python costs about
+# a third of the lxml ingest, so the walk runs only on the rare batch this
+# finds something in. Dumps put attributes on a few elements only, and elements
+# inside text nowhere.
+_CREDIT_FIELDS = ("name", "id", "anv", "join", "role", "tracks")
+PROBES = {
+    "releases": etree.XPath(
+        "//*[@*][not(" + _any("release", "label", "format", "identifier", "series", "image", "video", "master_id")
+        + ")] | //series[@*][not(parent::series)] | //series/series[*] | //descriptions/*[not(self::description)]"
+        " | //*[" + _any(
+            "title", "country", "released", "notes", "data_quality", "position", "duration", *_CREDIT_FIELDS,
+            "catno", "entity_type", "entity_type_name", "resource_url", "genre", "style", "description", "label",
+            "identifier", "image", "master_id",
+        ) + "][*]"
+    ),
+    "artists": etree.XPath(
+        "//*[@*][not(" + _any("name", "image") + ")] | //name[@*[name() != 'id']]"
+        " | //name[@*][not(parent::aliases or parent::groups or parent::members)]"
+        " | //*[" + _any("id", "name", "realname", "profile", "data_quality", "url", "image") + "][*]"
+    ),
+    "labels": etree.XPath(
+        "//*[@*][not(" + _any("parentLabel", "label", "image") + ")] | /*/label[@*]"
+        " | //*[" + _any("parentLabel", "label") + "][@*[name() != 'id']]"
+        " | //*[" + _any("id", "name", "contactinfo", "profile", "data_quality", "parentLabel", "url", "image")
+        + "][*] | //sublabels/label[*]"
+    ),
+    "masters": etree.XPath(
+        "//*[@*][not(" + _any("master", "image", "video") + ")] | /*/master[@*[name() != 'id']]"
+        " | //*[" + _any(
+            "main_release", "title", "year", "notes", "data_quality", *_CREDIT_FIELDS, "genre", "style",
+            "description", "image",
+        ) + "][*]"
+    ),
+}
+
+
+def may_have_unread(batch_root, kind: str) -> bool:
+    """Return whether a parsed batch may have anything count_unread counts (False means it has none)."""
+    return bool(PROBES[kind](batch_root))
 
 
 def count_unread(element, shape: Shape, path: str, unknown: Counter) -> None:
