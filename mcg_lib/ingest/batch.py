@@ -13,7 +13,7 @@ from lxml import etree
 from mcg_lib.errors import InputError
 from mcg_lib.ingest import compiled
 from mcg_lib.ingest.records import PARSERS
-from mcg_lib.ingest.records.shape import SHAPES, count_unread, may_have_unread
+from mcg_lib.ingest.records.shape import SHAPES, count_unread
 from mcg_lib.ingest.schema import RECORD_TAG, SCHEMAS, TABLES_BY_KIND
 from mcg_lib.ingest.text import parse_roles, to_id
 
@@ -107,7 +107,6 @@ def _parse_with_lxml(kind: str, data: bytes, index: int, path: str, line: int) -
     root, removed, replaced = _parse_xml(data, kind, path, line)
     parser = PARSERS[kind]
     shape = SHAPES[kind]
-    unread = may_have_unread(root, kind)
     record_tag = RECORD_TAG[kind]
     rows: dict[str, list[tuple]] = {table: [] for table in TABLES_BY_KIND[kind]}
     unknown: Counter = Counter()
@@ -124,8 +123,7 @@ def _parse_with_lxml(kind: str, data: bytes, index: int, path: str, line: int) -
         if record_id is None:
             skipped += 1
             continue
-        if unread:
-            count_unread(record, shape, record_tag, unknown)
+        count_unread(record, shape, record_tag, unknown)
         if first_id is None:
             first_id = record_id
         last_id = record_id

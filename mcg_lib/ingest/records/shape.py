@@ -13,12 +13,10 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lxml import etree
-
 
 @dataclass(eq=False)
 class Shape:
-    """How a parser reads one element.
+    """The parts of one element that its parser reads.
 
     ``attributes`` lists the attributes it reads and does not count itself
     (None: it counts unknown ones itself). ``children`` maps the child tags it
@@ -105,52 +103,6 @@ MASTER = Shape(attributes=frozenset({"id"}), children={
 SHAPES = {"artists": ARTIST, "labels": LABEL, "masters": MASTER, "releases": RELEASE}
 
 
-def _any(*tags: str) -> str:
-    return " or ".join(f"self::{tag}" for tag in tags)
-
-
-# One XPath a kind, run on a whole batch, that finds every element count_unread
-# could count, and some it would not. Walking each record in Python costs about
-# a third of the lxml ingest, so the walk runs only on the rare batch this
-# finds something in. Dumps put attributes on a few elements only, and elements
-# inside text nowhere.
-_CREDIT_FIELDS = ("name", "id", "anv", "join", "role", "tracks")
-PROBES = {
-    "releases": etree.XPath(
-        "//*[@*][not(" + _any("release", "label", "format", "identifier", "series", "image", "video", "master_id")
-        + ")] | //series[@*][not(parent::series)] | //series/series[*] | //descriptions/*[not(self::description)]"
-        " | //*[" + _any(
-            "title", "country", "released", "notes", "data_quality", "position", "duration", *_CREDIT_FIELDS,
-            "catno", "entity_type", "entity_type_name", "resource_url", "genre", "style", "description", "label",
-            "identifier", "image", "master_id",
-        ) + "][*]"
-    ),
-    "artists": etree.XPath(
-        "//*[@*][not(" + _any("name", "image") + ")] | //name[@*[name() != 'id']]"
-        " | //name[@*][not(parent::aliases or parent::groups or parent::members)]"
-        " | //*[" + _any("id", "name", "realname", "profile", "data_quality", "url", "image") + "][*]"
-    ),
-    "labels": etree.XPath(
-        "//*[@*][not(" + _any("parentLabel", "label", "image") + ")] | /*/label[@*]"
-        " | //*[" + _any("parentLabel", "label") + "][@*[name() != 'id']]"
-        " | //*[" + _any("id", "name", "contactinfo", "profile", "data_quality", "parentLabel", "url", "image")
-        + "][*] | //sublabels/label[*]"
-    ),
-    "masters": etree.XPath(
-        "//*[@*][not(" + _any("master", "image", "video") + ")] | /*/master[@*[name() != 'id']]"
-        " | //*[" + _any(
-            "main_release", "title", "year", "notes", "data_quality", *_CREDIT_FIELDS, "genre", "style",
-            "description", "image",
-        ) + "][*]"
-    ),
-}
-
-
-def may_have_unread(batch_root, kind: str) -> bool:
-    """Return whether a parsed batch may have anything count_unread counts (False means it has none)."""
-    return bool(PROBES[kind](batch_root))
-
-
 def count_unread(element, shape: Shape, path: str, unknown: Counter) -> None:
     """Count the attributes and children of ``element`` that its parser neither reads nor counts."""
     if shape.attributes is not None:
@@ -159,12 +111,21 @@ def count_unread(element, shape: Shape, path: str, unknown: Counter) -> None:
                 unknown[f"{path}@{key}"] += 1
 
     children = shape.children
+    if children is None:
+        for child in element:
+            if isinstance(child.tag, str):  # comments and processing instructions are not elements
+                unknown[f"{path}/{child.tag}"] += 1
+        return
+
     for child in element:
         tag = child.tag
-        if not isinstance(tag, str):  # comments and processing instructions
-            continue
-        child_shape = children.get(tag) if children is not None else None
-        if child_shape is not None:
+        child_shape = children.get(tag)
+        if child_shape is None:
+            if shape.others_skipped and isinstance(tag, str):
+                unknown[f"{path}/{tag}"] += 1
+        elif child_shape.children is not None or len(child) or (
+            child_shape.attributes is not None and child.keys()
+        ):
+            # Most elements are text without attributes: only those with
+            # something to count cost a call and a path.
             count_unread(child, child_shape, f"{path}/{tag}", unknown)
-        elif children is None or shape.others_skipped:
-            unknown[f"{path}/{tag}"] += 1
