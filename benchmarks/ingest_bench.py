@@ -160,10 +160,10 @@ def report(results: list[Measurement], size: int, records: int) -> dict:
             "ratio_to_counting_pass": round(baseline.seconds / r.seconds, 3),
             "ok": r.returncode == 0,
         })
-    one = next(r for r in results if r.name == "mcg ingest, 1 worker, 1 core")
-    two = next(r for r in results if r.name == "mcg ingest, 2 workers")
+    one_worker = next(r for r in results if r.name == "mcg ingest, 1 worker, 1 core")
+    two_workers = next(r for r in results if r.name == "mcg ingest, 2 workers")
     return {"xml_bytes": size, "records": records, "results": rows,
-            "speedup_2_workers": round(one.seconds / two.seconds, 2)}
+            "speedup_2_workers": round(one_worker.seconds / two_workers.seconds, 2)}
 
 
 def print_table(summary: dict) -> None:

@@ -139,24 +139,28 @@ def count_lines(data: bytes) -> int:
     With MCG_INGEST_CONVERTER=lxml the library is never loaded, so a broken
     build cannot stop that way of ingesting.
     """
-    if not enabled():
-        return data.count(b"\n")
-    try:
-        library = _library()
-    except ConfigError:
+    library = _library_if_enabled()
+    if library is None:
         return data.count(b"\n")
     return library.mcg_count_lines(data, len(data))
 
 
 def find(data: bytes, needle: bytes) -> int:
     """Return ``data.find(needle)``, in C when the compiled converter is on, so the GIL is free meanwhile."""
-    if not enabled():
-        return data.find(needle)
-    try:
-        library = _library()
-    except ConfigError:
+    library = _library_if_enabled()
+    if library is None:
         return data.find(needle)
     return library.mcg_find(data, len(data), needle, len(needle))
+
+
+def _library_if_enabled() -> ctypes.CDLL | None:
+    """Return the loaded library, or None when the converter is off or cannot load (the caller uses Python)."""
+    if not enabled():
+        return None
+    try:
+        return _library()
+    except ConfigError:
+        return None
 
 
 def _unknown(library: ctypes.CDLL, handle: _Handle) -> Counter:

@@ -1196,12 +1196,12 @@ static const uint8_t NAME_CHAR[256] = {
 };
 
 /* Known names by length: BY_LENGTH[n] lists the X_ codes of n-letter names. */
-#define LONGEST_NAME 16
-static int8_t BY_LENGTH[LONGEST_NAME + 1][N_NAMES];
+#define MAX_NAME_LENGTH 16
+static int8_t BY_LENGTH[MAX_NAME_LENGTH + 1][N_NAMES];
 
 /* Runs when the library is loaded, before any thread can call it. */
 __attribute__((constructor)) static void index_names(void) {
-    int count[LONGEST_NAME + 1] = {0};
+    int count[MAX_NAME_LENGTH + 1] = {0};
     for (int i = 1; i < N_NAMES; i++) BY_LENGTH[NAMES[i].n][count[NAMES[i].n]++] = (int8_t)i;
 }
 
@@ -1213,7 +1213,7 @@ static int same_bytes(const char *a, const char *b, int32_t n) {
 }
 
 static int lookup(const char *name, int32_t n) {
-    if (n > LONGEST_NAME) return X_OTHER;
+    if (n > MAX_NAME_LENGTH) return X_OTHER;
     for (const int8_t *i = BY_LENGTH[n]; *i; i++)
         if (NAMES[*i].s[0] == name[0] && same_bytes(NAMES[*i].s, name, n)) return *i;
     return X_OTHER;
